@@ -1,0 +1,35 @@
+"""The one place where exceptions become API error responses: {"errors": {"<field>": [...]}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+NON_FIELD_ERRORS = "non_field_errors"
+
+
+def _as_error_dict(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return {(NON_FIELD_ERRORS if key == "__all__" else key): value for key, value in detail.items()}
+    if isinstance(detail, list):
+        return {NON_FIELD_ERRORS: detail}
+    return {NON_FIELD_ERRORS: [detail]}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus Django validation errors from services as 400, in the api.md error shape."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(data, dict) and set(data) == {"detail"}:
+        data = data["detail"]
+    response.data = {"errors": _as_error_dict(data)}
+    return response

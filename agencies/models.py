@@ -1,0 +1,253 @@
+"""Areas, agencies, users and their roles, API keys, and the shared bases later apps build on."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    """The roles a user can hold; each is an auth Group of the same name (created by a migration)."""
+
+    IDVA = "idva", "IDVA"
+    IDVA_MANAGER = "idva_manager", "IDVA manager"
+    MARAC_COORDINATOR = "marac_coordinator", "MARAC coordinator"
+    AGENCY_REP = "agency_rep", "Agency representative"
+    PANEL_MEMBER = "panel_member", "Perpetrator panel member"
+    DHR_COORDINATOR = "dhr_coordinator", "DHR coordinator"
+    ANALYST = "analyst", "Analyst"
+    PARTNERSHIP_ADMIN = "partnership_admin", "Partnership administrator"
+
+
+ROLE_NAMES = frozenset(Role.values)
+
+
+class Tracked(models.Model):
+    """Who created and last changed a row, and when: every domain table carries these."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Area(Tracked):
+    """A local authority area (county, unitary or district); each can have its own MARAC."""
+
+    class Kind(models.TextChoices):
+        COUNTY = "county", "County"
+        UNITARY = "unitary", "Unitary authority"
+        DISTRICT = "district", "District"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(parent=models.F("pk")), name="area_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(Tracked):
+    """A partner agency. Object permissions are granted to its group, never to single users."""
+
+    class Kind(models.TextChoices):
+        POLICE = "police", "Police"
+        IDVA_SERVICE = "idva_service", "IDVA service"
+        CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+        ADULT_SAFEGUARDING = "adult_safeguarding", "Adult safeguarding"
+        HEALTH = "health", "Health"
+        HOUSING = "housing", "Housing"
+        PROBATION = "probation", "Probation"
+        REFUGE = "refuge", "Refuge"
+        OUTREACH = "outreach", "Outreach"
+        VICTIM_HUB = "victim_hub", "Victim and Witness Hub"
+        ISVA_SERVICE = "isva_service", "Rape Crisis / ISVA service"
+        SUBSTANCE_MISUSE = "substance_misuse", "Substance misuse service"
+        MENTAL_HEALTH = "mental_health", "Mental health service"
+        EDUCATION = "education", "Education"
+        COMMUNITY = "community", "Community organisation"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=160)
+    slug = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    areas = models.ManyToManyField(Area, related_name="agencies", blank=True)
+    is_marac_member = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency", editable=False)
+
+    history = HistoricalRecords(m2m_fields=[areas])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def group_name_for(slug: str) -> str:
+        """The name of the auth group that holds an agency's object permissions."""
+        return f"agency:{slug}"
+
+
+class UserManager(BaseUserManager["User"]):
+    """Users are identified by email address; every user belongs to an agency."""
+
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields: object) -> User:
+        if not email:
+            raise ValueError("Users must have an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields: object) -> User:
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in. Roles are Groups named after `Role`; the agency decides what they see."""
+
+    class SpecialistPost(models.TextChoices):
+        NONE = "", "None"
+        YOUNG_PEOPLE = "young_people", "Young People's IDVA"
+        A8 = "a8", "A8 IDVA"
+        HEALTH = "health", "Health IDVA"
+        STALKING = "stalking", "Stalking and Harassment IDVA"
+
+    email = models.EmailField(max_length=254, unique=True)
+    given_name = models.CharField(max_length=80)
+    family_name = models.CharField(max_length=80)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="users")
+    specialist_post = models.CharField(
+        max_length=20, choices=SpecialistPost.choices, blank=True, default=SpecialistPost.NONE
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can use the administration site (partnership administrators)."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["given_name", "family_name", "agency"]
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_full_name()} <{self.email}>"
+
+    def get_full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.given_name
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Role names held, read once per instance (prefetch `groups` in lists)."""
+        if not hasattr(self, "_roles_cache"):
+            self._roles_cache = frozenset(g.name for g in self.groups.all() if g.name in ROLE_NAMES)
+        return self._roles_cache
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the user holds any of the given roles."""
+        return bool(self.roles.intersection(roles))
+
+
+class ApiKeyManager(APIKeyManager):
+    def get_usable_keys(self) -> models.QuerySet:
+        # Authentication reads the key's agency on every request.
+        return super().get_usable_keys().select_related("agency")
+
+
+class ApiKey(AbstractAPIKey):
+    """An agency's key for system-to-system use. Only the hash is stored; the key is shown once."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="api_keys")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.WRITE)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects: ClassVar[ApiKeyManager] = ApiKeyManager()
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
+
+class AgencyObjectPermission(GroupObjectPermissionBase):
+    """Base of the direct foreign-key object-permission tables (one per protected model).
+
+    A concrete table subclasses this and adds `content_object = ForeignKey(<Model>, CASCADE)`.
+    Rows are written only by `agencies.services.object_permission_grant`, which records why.
+    """
+
+    reason = models.CharField(max_length=200)
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = True

@@ -1,0 +1,1 @@
+"""The access log (who saw what, hash-chained and append-only) and change history: nothing else."""

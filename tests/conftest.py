@@ -1,0 +1,94 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
+
+from agencies.models import Agency, User
+from tests.factories.agencies import AgencyFactory, UserFactory, api_key_for
+
+# Playwright's synchronous API runs an event loop in the test thread; the ORM calls the tests make
+# around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def totp_code(device: TOTPDevice, *, offset_steps: int = 0) -> str:
+    """The code the device's authenticator app shows now (or `offset_steps` periods away)."""
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset_steps)
+    return f"{code:0{device.digits}d}"
+
+
+def confirmed_device(user: User) -> TOTPDevice:
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """Sign a test client in as the user, verified by their second factor, as the login flow does."""
+    device = confirmed_device(user)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def agency(db) -> Agency:
+    return AgencyFactory()
+
+
+@pytest.fixture
+def other_agency(db) -> Agency:
+    return AgencyFactory()
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    def make(**kwargs: object) -> User:
+        return UserFactory(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def signed_in_client(client: Client) -> Callable[[User], Client]:
+    """Call with a user: the test client, signed in as that user with two factors."""
+    return lambda user: sign_in(client, user)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def key_client(db) -> Callable[..., APIClient]:
+    """Call with an agency (and scope): an API client authenticating with a new key of that agency."""
+
+    def make(agency: Agency, **kwargs: object) -> APIClient:
+        _, key = api_key_for(agency, **kwargs)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        return client
+
+    return make
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI nothing may be skipped: a skipped test there is a missing service or a broken set-up."""
+    if os.environ.get("CI") != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"CI: {len(skipped)} test(s) skipped; skipping is not allowed in CI.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,1 @@
+"""Factories for tests (Faker en_GB: synthetic people only)."""

@@ -1,0 +1,1 @@
+"""A test-only app with one protected model, to exercise the agency object-permission helpers."""

@@ -43,7 +43,7 @@ class AccessLog(models.Model):
     )
     action = models.CharField(max_length=30, choices=Action.choices)
     object_type = models.CharField(max_length=100, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=200, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)

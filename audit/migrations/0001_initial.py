@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("object_type", models.CharField(blank=True, max_length=100)),
-                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("object_id", models.CharField(blank=True, max_length=200)),
                 ("request_id", models.CharField(blank=True, max_length=64)),
                 ("ip", models.GenericIPAddressField(blank=True, null=True)),
                 ("detail", models.JSONField(blank=True, default=dict)),

@@ -256,3 +256,27 @@ def test_password_hashing_is_argon2(settings):
     user = UserFactory()
     user.set_password("another-long-password")
     assert user.password.startswith("argon2")
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("Sh0rt-pass", "at least 12 characters"),
+        ("password1234", "too common"),
+        ("384729104857", "entirely numeric"),
+    ],
+)
+def test_weak_passwords_are_refused(password, problem):
+    """Passwords need 12 characters and may not be common or all digits."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match=problem):
+        validate_password(password, UserFactory.build())
+
+
+def test_a_long_uncommon_password_is_accepted():
+    """A long passphrase passes the validators."""
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password("walrus-teacup-lantern-meadow", UserFactory.build())

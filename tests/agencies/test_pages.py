@@ -82,3 +82,11 @@ def test_healthz_answers_without_sign_in(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_server_error_page_stands_alone(client):
+    """The 500 page renders with no context at all (the database may be what failed)."""
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Sorry, there is a problem with the service" in html

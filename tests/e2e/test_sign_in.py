@@ -108,3 +108,18 @@ def test_lockout_page(ui):
     _password_step(ui, user.email, "wrong-password-2")
     assert ui.page.get_by_role("heading", name="Sign-in locked").is_visible()
     ui.check(status=429)
+
+
+@override_settings(ROOT_URLCONF="tests.protected_app.urls")
+def test_server_error_page(ui):
+    """A failure inside a page shows the accessible server error page, with no details."""
+    user = UserFactory()
+    device = confirmed_device(user)
+    ui.goto("/sign-in/")
+    _password_step(ui, user.email, TEST_PASSWORD)
+    ui.page.get_by_label("Security code").fill(totp_code(device))
+    with ui.page.expect_navigation():
+        ui.page.keyboard.press("Enter")
+    page = ui.goto("/test-only/fail/", status=500)
+    assert page.get_by_role("heading", name=re.compile("problem with the service")).is_visible()
+    assert "deliberate" not in page.content()

@@ -37,15 +37,32 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def _development_field_keys() -> list[str]:
+    """Development's safe-contact encryption key, generated once and kept under var/."""
+    from cryptography.fernet import Fernet
+
+    VAR_DIR.mkdir(exist_ok=True)
+    key_file = VAR_DIR / "field-keys"
+    if not key_file.exists():
+        key_file.write_text(Fernet.generate_key().decode("ascii"))
+        key_file.chmod(0o600)
+    return [key.strip() for key in key_file.read_text().split(",") if key.strip()]
+
+
 if PRODUCTION:
     # env.str without a default raises ImproperlyConfigured: production refuses to start.
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    # Fernet keys for safe contact details, newest first (rotation: docs/operations.md).
+    DASV_FIELD_KEYS = env.list("DASV_FIELD_KEYS")
+    if not DASV_FIELD_KEYS:
+        raise ImproperlyConfigured("Set DASV_FIELD_KEYS in production.")
     DEBUG = False
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("Set ALLOWED_HOSTS in production.")
 else:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _development_secret_key()
+    DASV_FIELD_KEYS = env.list("DASV_FIELD_KEYS", default=[]) or _development_field_keys()
     DEBUG = env.bool("DJANGO_DEBUG", default=True)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
@@ -83,6 +100,8 @@ INSTALLED_APPS = [
     # The project's apps, ground floor first (design.md section 1).
     "agencies",
     "audit",
+    "cases",
+    "referrals",
 ]
 
 MIDDLEWARE = [

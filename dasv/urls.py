@@ -9,6 +9,8 @@ from agencies.api.views import ApiDocsView
 
 api_v1 = [
     path("", include("agencies.api.urls")),
+    path("", include("cases.api.urls")),
+    path("", include("referrals.api.urls")),
     # The schema is public: it describes an open-source API and holds no data.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
@@ -16,6 +18,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("agencies.urls")),
+    path("", include("cases.urls")),
+    path("", include("referrals.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

@@ -92,3 +92,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped:
         reporter.write_line(f"CI: {len(skipped)} test(s) skipped; skipping is not allowed in CI.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def partnership_rule(db):
+    """The seed partnership's routing rule from 2020-01-01 (MARAC 17, IDVA band 14-16), beside
+    SafeLives' default from the migration."""
+    from datetime import date
+
+    from referrals.models import RoutingPolicy
+
+    policy, _ = RoutingPolicy.objects.get_or_create(
+        effective_from=date(2020, 1, 1),
+        defaults={"name": "Partnership rule", "marac_threshold": 17, "idva_band_min": 14, "idva_band_max": 16},
+    )
+    return policy

@@ -1,0 +1,1 @@
+"""People, cases, children, DASH risk assessments, incidents and per-agency case sharing."""

@@ -1,0 +1,1 @@
+"""Referrals, the routing policy and routing decisions, and (later) the IDVA service workflow."""

@@ -1,0 +1,8 @@
+"""App configuration for referrals."""
+
+from django.apps import AppConfig
+
+
+class ReferralsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "referrals"

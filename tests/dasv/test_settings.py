@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[2]
 PRINT_SETTINGS = (
     "import django, json; from django.conf import settings; django.setup(); "
@@ -41,6 +43,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
     return {
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DASV_FIELD_KEYS": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "dasv.example.org",
         "DATABASE_URL": "postgres://dasv:secret@db.invalid:5432/dasv",
         **overrides,
@@ -79,9 +82,9 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
-def test_production_refuses_to_start_without_allowed_hosts_or_database():
-    """Production also needs ALLOWED_HOSTS and DATABASE_URL: no silent SQLite in production."""
-    for missing in ("ALLOWED_HOSTS", "DATABASE_URL"):
+def test_production_refuses_to_start_without_hosts_database_or_field_keys():
+    """Production also needs ALLOWED_HOSTS, DATABASE_URL (no silent SQLite) and the safe-contact keys."""
+    for missing in ("ALLOWED_HOSTS", "DATABASE_URL", "DASV_FIELD_KEYS"):
         env = _production_env()
         del env[missing]
         result = _run(["-c", PRINT_SETTINGS], **env)

@@ -23,9 +23,7 @@ from audit.services import access_log_record
 API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
-def area_create(
-    *, name: str, slug: str, kind: str, parent: Area | None = None, by: User | None = None
-) -> Area:
+def area_create(*, name: str, slug: str, kind: str, parent: Area | None = None, by: User | None = None) -> Area:
     """Create an area."""
     area = Area(name=name, slug=slug, kind=kind, parent=parent, created_by=by, updated_by=by)
     area.full_clean()
@@ -60,9 +58,7 @@ def agency_create(
 ) -> Agency:
     """Create an agency with its own permission group, serving the given areas."""
     with transaction.atomic():
-        agency = agency_save(
-            agency=Agency(name=name, slug=slug, kind=kind, is_marac_member=is_marac_member), by=by
-        )
+        agency = agency_save(agency=Agency(name=name, slug=slug, kind=kind, is_marac_member=is_marac_member), by=by)
         agency.areas.set(areas)
     return agency
 
@@ -156,9 +152,7 @@ def api_key_create(
     key = ApiKey.objects.assign_key(api_key)
     api_key.full_clean()
     api_key.save()
-    access_log_record(
-        action=AccessLog.Action.API_KEY_CREATED, actor=by, obj=api_key, detail={"agency": agency.slug}
-    )
+    access_log_record(action=AccessLog.Action.API_KEY_CREATED, actor=by, obj=api_key, detail={"agency": agency.slug})
     return api_key, key
 
 
@@ -213,9 +207,10 @@ def object_permission_grant(
     """
     if not reason.strip():
         raise ValidationError({"reason": ["Say why this agency gets access."]})
-    model = _direct_permission_model(obj)
+    # The concrete tables declare content_object; the abstract base cannot, hence Any.
+    rows: Any = _direct_permission_model(obj).objects
     granted_by = by if isinstance(by, User) else None
-    row, _ = model.objects.update_or_create(
+    row, _ = rows.update_or_create(
         group=agency.group,
         permission=_permission(obj, perm),
         content_object=obj,
@@ -240,10 +235,8 @@ def object_permission_revoke(
     by: Any = None,
 ) -> bool:
     """Take a permission on one object away from an agency; True when there was one to take."""
-    model = _direct_permission_model(obj)
-    deleted, _ = model.objects.filter(
-        group=agency.group, permission=_permission(obj, perm), content_object=obj
-    ).delete()
+    rows: Any = _direct_permission_model(obj).objects
+    deleted, _ = rows.filter(group=agency.group, permission=_permission(obj, perm), content_object=obj).delete()
     if deleted:
         access_log_record(
             action=AccessLog.Action.PERMISSION_REVOKE,

@@ -91,9 +91,7 @@ class SafeContact(Tracked):
     safe_times = EncryptedTextField(blank=True)
     do_not_contact = EncryptedTextField(blank=True, help_text="Where and when never to make contact.")
 
-    history = HistoricalRecords(
-        excluded_fields=["safe_address", "safe_phone", "safe_times", "do_not_contact"]
-    )
+    history = HistoricalRecords(excluded_fields=["safe_address", "safe_phone", "safe_times", "do_not_contact"])
 
     class Meta:
         verbose_name = "safe contact"
@@ -257,9 +255,7 @@ class RiskAssessment(Tracked):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risk_assessments")
     instrument = models.ForeignKey(RiskInstrument, on_delete=models.PROTECT, related_name="assessments")
     assessed_on = models.DateField()
-    assessed_by = models.ForeignKey(
-        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    assessed_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     assessing_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="risk_assessments")
     answers = models.JSONField(default=dict, blank=True)
     score = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(24)])
@@ -270,9 +266,7 @@ class RiskAssessment(Tracked):
     # For the external-grade instrument: another agency's grade, without item answers.
     external_grade = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True)
     external_tool = models.CharField(max_length=20, choices=ExternalTool.choices, blank=True)
-    external_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    external_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-assessed_on", "-pk"]
@@ -314,4 +308,3 @@ class Incident(Tracked):
 
     def __str__(self) -> str:
         return f"{self.source_reference} ({self.occurred_on})"
-

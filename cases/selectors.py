@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 
 # Roles whose work involves case records. Analysts (aggregates only), DHR coordinators and
 # administrators see no case unless they also hold one of these.
-CASE_ROLES = frozenset(
-    {Role.IDVA, Role.IDVA_MANAGER, Role.MARAC_COORDINATOR, Role.AGENCY_REP, Role.PANEL_MEMBER}
-)
+CASE_ROLES = frozenset({Role.IDVA, Role.IDVA_MANAGER, Role.MARAC_COORDINATOR, Role.AGENCY_REP, Role.PANEL_MEMBER})
 VIEW_CASE = "cases.view_case"
 CHANGE_CASE = "cases.change_case"
 VIEW_SAFECONTACT = "cases.view_safecontact"
@@ -126,9 +124,7 @@ def can_change_case(*, actor: Actor, case: Case) -> bool:
 def person_list(*, actor: Actor, search: str = "", date_of_birth: date | None = None) -> QuerySet[Person]:
     """People in the cases the actor may see (as victim or perpetrator)."""
     cases = visible_cases(actor)
-    queryset = Person.objects.filter(
-        Q(cases_as_victim__in=cases) | Q(case_parties__case__in=cases)
-    )
+    queryset = Person.objects.filter(Q(cases_as_victim__in=cases) | Q(case_parties__case__in=cases))
     if search:
         queryset = queryset.filter(_person_search(search))
     if date_of_birth is not None:
@@ -201,4 +197,3 @@ def instrument_get(*, code: str) -> RiskInstrument:
 def idva_service_agencies() -> QuerySet[Agency]:
     """The IDVA service(s) of the partnership, which get access to every case."""
     return Agency.objects.filter(kind=Agency.Kind.IDVA_SERVICE, active=True)
-

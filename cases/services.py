@@ -31,8 +31,19 @@ if TYPE_CHECKING:
     from agencies.actors import Actor
 
 PERSON_FIELDS = (
-    "given_name", "family_name", "aliases", "date_of_birth", "gender", "ethnicity", "sexuality", "disability",
-    "trans", "first_language", "interpreter_needed", "nationality_group", "no_fixed_abode",
+    "given_name",
+    "family_name",
+    "aliases",
+    "date_of_birth",
+    "gender",
+    "ethnicity",
+    "sexuality",
+    "disability",
+    "trans",
+    "first_language",
+    "interpreter_needed",
+    "nationality_group",
+    "no_fixed_abode",
 )
 CASE_FLAGS = ("stalking", "strangulation", "honour_based_abuse", "forced_marriage", "sexual_violence", "pregnancy")
 
@@ -247,6 +258,7 @@ def incident_record(
 
     The source reference is unique per reporting agency, so re-imports never duplicate.
     """
+    source_reference = source_reference.strip()
     existing = Incident.objects.filter(reported_to=actor.agency, source_reference=source_reference).first()
     if existing is not None:
         return IncidentOutcome(existing, created=False)
@@ -263,7 +275,7 @@ def incident_record(
         reported_to=actor.agency,
         is_crime=is_crime,
         crime_type=crime_type,
-        source_reference=source_reference.strip(),
+        source_reference=source_reference,
         perpetrator=perpetrator,
         created_by=by,
         updated_by=by,

@@ -16,8 +16,8 @@ VISIBLE_HIGH_RISK = "visible_high_risk"
 PROFESSIONAL_JUDGEMENT = "professional_judgement"
 POTENTIAL_ESCALATION = "potential_escalation"
 REPEAT = "repeat"
-# The order in which criteria are listed (all that apply are recorded).
-CRITERIA_ORDER = (REPEAT, VISIBLE_HIGH_RISK, PROFESSIONAL_JUDGEMENT, POTENTIAL_ESCALATION)
+# The order in which criteria are listed (all that apply are recorded): api.md's, SafeLives' numbering.
+CRITERIA_ORDER = (VISIBLE_HIGH_RISK, PROFESSIONAL_JUDGEMENT, POTENTIAL_ESCALATION, REPEAT)
 
 MARAC, IDVA, STANDARD = "marac", "idva", "standard"
 
@@ -102,9 +102,7 @@ def marac_criteria(facts: AssessmentFacts, policy: Policy) -> tuple[Criterion, .
             f"{len(incidents)} incidents in the last {policy.escalation_window_days} days: {listed}.",
             incidents,
         )
-    referrals = _dates_in_window(
-        facts.marac_referral_dates, ending=facts.assessed_on, days=policy.repeat_window_days
-    )
+    referrals = _dates_in_window(facts.marac_referral_dates, ending=facts.assessed_on, days=policy.repeat_window_days)
     if referrals:
         found[REPEAT] = Criterion(
             REPEAT,

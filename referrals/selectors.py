@@ -58,9 +58,7 @@ def earlier_referral_dates(*, case: Case, service: str, up_to: date) -> list[dat
 
 
 def referral_list_for_case(*, actor: Actor, case: Case) -> QuerySet[Referral]:
-    return Referral.objects.filter(case=case, case__in=visible_cases(actor)).select_related(
-        "referring_agency"
-    )
+    return Referral.objects.filter(case=case, case__in=visible_cases(actor)).select_related("referring_agency")
 
 
 def routing_decision_for(*, assessment_id: int) -> RoutingDecision | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -148,7 +148,7 @@ def risk_assessment_submit(
     )
     decision = RoutingDecision.objects.create(
         risk_assessment=assessment,
-        policy_id=policy.id,
+        policy_id=cast(int, policy.id),  # a policy read from the database has its id
         routing=result.routing,
         marac_criteria=result.criteria_codes,
         explanations={criterion.code: criterion.explanation for criterion in result.criteria},

@@ -20,8 +20,9 @@ API_AGENCY_SLUGS = {"police", "idva-service", "childrens-social-care", "health",
 
 
 def _seed(*args: str) -> str:
+    """seed_demo --minimal: the ground floor these tests are about (the full seed: tests/referrals/test_demo.py)."""
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    call_command("seed_demo", "--minimal", *args, stdout=out)
     return out.getvalue()
 
 
@@ -46,7 +47,7 @@ def test_seed_demo_is_idempotent():
 
 def test_seed_demo_minimal_creates_the_ground_floor():
     """--minimal creates the area, agencies and users."""
-    _seed("--minimal")
+    _seed()
     assert Agency.objects.filter(slug__in=API_AGENCY_SLUGS).count() == 5
     assert User.objects.count() == len(USERS)
 
@@ -93,9 +94,7 @@ def test_create_api_key_prints_the_key_alone_on_the_last_line():
     """create_api_key prints the key on stdout's last line; that key authenticates as the agency."""
     agency = AgencyFactory(slug="police")
     out = StringIO()
-    call_command(
-        "create_api_key", "--agency", "police", "--name", "Records sync", stdout=out, stderr=StringIO()
-    )
+    call_command("create_api_key", "--agency", "police", "--name", "Records sync", stdout=out, stderr=StringIO())
     key = out.getvalue().strip().splitlines()[-1]
     api_key = ApiKey.objects.get()
     assert api_key.scope == "write"

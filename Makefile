@@ -58,6 +58,7 @@ test: install-dev
 # The checks themselves, against whatever DATABASE_URL / CELERY_BROKER_URL the environment gives.
 test-suite: lint
 	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest
 
 lint:

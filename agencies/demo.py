@@ -81,9 +81,7 @@ def _area() -> Area:
         slug=DEMO_AREA_SLUG, defaults={"name": "Demo County", "kind": Area.Kind.COUNTY, "parent": None}
     )
     for slug, name in (("demo-north", "Demo North"), ("demo-south", "Demo South")):
-        Area.objects.update_or_create(
-            slug=slug, defaults={"name": name, "kind": Area.Kind.DISTRICT, "parent": county}
-        )
+        Area.objects.update_or_create(slug=slug, defaults={"name": name, "kind": Area.Kind.DISTRICT, "parent": county})
     return county
 
 
@@ -102,9 +100,7 @@ def _demo_two_factor(user: User) -> None:
     TOTPDevice.objects.update_or_create(
         user=user, name="Demo authenticator", defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True}
     )
-    backup, _ = StaticDevice.objects.get_or_create(
-        user=user, name="Demo backup codes", defaults={"confirmed": True}
-    )
+    backup, _ = StaticDevice.objects.get_or_create(user=user, name="Demo backup codes", defaults={"confirmed": True})
     existing = set(backup.token_set.values_list("token", flat=True))
     StaticToken.objects.bulk_create(
         StaticToken(device=backup, token=code) for code in DEMO_BACKUP_CODES if code not in existing

@@ -88,17 +88,13 @@ class GovukBoundField(forms.BoundField):
     govuk/forms/field.html gives the hint and the error message.
     """
 
-    def build_widget_attrs(
-        self, attrs: dict[str, Any], widget: widgets.Widget | None = None
-    ) -> dict[str, Any]:
+    def build_widget_attrs(self, attrs: dict[str, Any], widget: widgets.Widget | None = None) -> dict[str, Any]:
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
         classes = govuk_widget_classes(widget=widget, has_errors=bool(self.errors))
         if classes:
             # These attrs override the widget's own, so carry the widget's classes over.
-            attrs["class"] = _join_classes(
-                str(widget.attrs.get("class", "")), str(attrs.get("class", "")), classes
-            )
+            attrs["class"] = _join_classes(str(widget.attrs.get("class", "")), str(attrs.get("class", "")), classes)
         if isinstance(widget, widgets.EmailInput):
             # GOV.UK asks for spellcheck off on email addresses.
             attrs.setdefault("spellcheck", "false")

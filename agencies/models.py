@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
@@ -12,6 +12,23 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 from simple_history.models import HistoricalRecords
+
+
+def history_user(request: Any = None, **kwargs: Any) -> Any:
+    """The user to record in change history: the signed-in user, never an API key's actor.
+
+    simple-history takes the request's user; with an API key DRF puts an ApiKeyActor there, which is
+    not a User (the services record no person as creator for a key either).
+    """
+    from django.contrib.auth import get_user_model
+
+    user = getattr(request, "user", None)
+    return user if isinstance(user, get_user_model()) else None
+
+
+def tracked_history(**kwargs: Any) -> HistoricalRecords:
+    """Change history (django-simple-history) with the history user above."""
+    return HistoricalRecords(get_user=history_user, **kwargs)
 
 
 class Role(models.TextChoices):
@@ -67,11 +84,9 @@ class Area(Tracked):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
-    )
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
 
-    history = HistoricalRecords()
+    history = tracked_history()
 
     class Meta:
         ordering = ["name"]
@@ -112,7 +127,7 @@ class Agency(Tracked):
     active = models.BooleanField(default=True)
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency", editable=False)
 
-    history = HistoricalRecords(m2m_fields=[areas])
+    history = tracked_history(m2m_fields=[areas])
 
     class Meta:
         ordering = ["name"]
@@ -171,7 +186,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = tracked_history(excluded_fields=["password", "last_login"])
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -225,7 +240,7 @@ class ApiKey(AbstractAPIKey):
     )
 
     objects: ClassVar[ApiKeyManager] = ApiKeyManager()
-    history = HistoricalRecords(excluded_fields=["last_used_at"])
+    history = tracked_history(excluded_fields=["last_used_at"])
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"
@@ -251,3 +266,32 @@ class AgencyObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = True
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST sent with an `Idempotency-Key`, replayed for 24 hours.
+
+    `caller` ("user:12", "key:<prefix>") identifies who sent the key: nullable user and key columns
+    would make a unique constraint over them ineffective, as NULLs never compare equal.
+    """
+
+    key = models.CharField(max_length=255)
+    caller = models.CharField(max_length=40)
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    body_hash = models.CharField(max_length=64, help_text="SHA-256 of the raw request body.")
+    # Null only inside the transaction of the first request, before its response is known.
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_key_unique_per_caller")]
+
+    def __str__(self) -> str:
+        return f"{self.caller} {self.method} {self.path} ({self.key})"

@@ -111,9 +111,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def _code_step_failed(request: HttpRequest, user: User, form: CodeForm, step: str) -> HttpResponse | None:
     """Count a wrong code towards the lockout, exactly as a wrong password counts."""
     user_login_failed.send(sender=__name__, credentials={"email": user.email}, request=request)
-    access_log_record(
-        action=AccessLog.Action.LOGIN_FAILED, request=request, detail={"email": user.email, "step": step}
-    )
+    access_log_record(action=AccessLog.Action.LOGIN_FAILED, request=request, detail={"email": user.email, "step": step})
     if getattr(request, "axes_locked_out", False):
         return _locked_out(request, user.email)
     form.add_error("code", "The security code is not correct")
@@ -240,9 +238,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
     """What the signed-in user can do, role by role."""
     user: User = request.user  # type: ignore[assignment]
     sections = [
-        {"role": role, "label": role.label, "abilities": ROLE_HOME[role]}
-        for role in Role
-        if user.has_role(role)
+        {"role": role, "label": role.label, "abilities": ROLE_HOME[role]} for role in Role if user.has_role(role)
     ]
     return render(request, "agencies/home.html", {"sections": sections})
 

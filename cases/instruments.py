@@ -23,7 +23,7 @@ DASH_TOPICS = [
     "Has the abuser used weapons or objects to hurt the victim?",
     "Has the abuser ever threatened to kill the victim or someone else, and did the victim believe them?",
     "Has the abuser ever attempted to strangle, choke, suffocate or drown the victim?",
-    "Does the abuser do or say things of a sexual nature that make the victim feel bad or that hurt them or someone else?",
+    "Does the abuser do or say things of a sexual nature that make the victim feel bad, or hurt them or others?",
     "Is there another person who has threatened the victim or whom the victim is afraid of (honour-based abuse)?",
     "Does the victim know if the abuser has hurt anyone else: children, relatives, previous partners or strangers?",
     "Has the abuser ever mistreated an animal or the family pet?",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
-from agencies.models import Agency, AgencyObjectPermission, Area, Tracked
+from agencies.models import Agency, AgencyObjectPermission, Area, Tracked, tracked_history
 from cases.encryption import EncryptedTextField
 
 
@@ -65,7 +64,7 @@ class Person(Tracked):
     )
     no_fixed_abode = models.BooleanField(default=False)
 
-    history = HistoricalRecords()
+    history = tracked_history()
 
     class Meta:
         ordering = ["family_name", "given_name", "pk"]
@@ -91,7 +90,7 @@ class SafeContact(Tracked):
     safe_times = EncryptedTextField(blank=True)
     do_not_contact = EncryptedTextField(blank=True, help_text="Where and when never to make contact.")
 
-    history = HistoricalRecords(excluded_fields=["safe_address", "safe_phone", "safe_times", "do_not_contact"])
+    history = tracked_history(excluded_fields=["safe_address", "safe_phone", "safe_times", "do_not_contact"])
 
     class Meta:
         verbose_name = "safe contact"
@@ -122,7 +121,7 @@ class Case(Tracked):
     sexual_violence = models.BooleanField(default=False)
     pregnancy = models.BooleanField(default=False)
 
-    history = HistoricalRecords(excluded_fields=["perpetrators"])
+    history = tracked_history(excluded_fields=["perpetrators"])
 
     class Meta:
         ordering = ["-opened_on", "-pk"]

@@ -305,6 +305,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# The bulk incident import takes up to 5,000 rows in one JSON body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "dasv partner API",
     "DESCRIPTION": (
@@ -319,6 +322,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # No deep links: Swagger UI nests them inside buttons, which assistive technology cannot use.
+    # One name per choice set, where models reuse field names (status, relationship) for different sets.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
+        "PerpetratorRelationshipEnum": "cases.models.Relationship",
+        "ChildRelationshipEnum": "cases.models.Child.ChildRelationship",
+        "YesNoNotKnownEnum": "cases.models.YesNoNotKnown",
+        "RiskLevelEnum": "cases.models.RiskLevel",
+    },
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "defaultModelsExpandDepth": -1, "tryItOutEnabled": False},
 }
 

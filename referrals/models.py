@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
-from agencies.models import Agency, Tracked
+from agencies.models import Agency, Tracked, tracked_history
 from cases.models import Case, RiskAssessment
 
 
@@ -32,7 +31,7 @@ class RoutingPolicy(Tracked):
     escalation_window_days = models.PositiveSmallIntegerField(default=365, validators=[MinValueValidator(1)])
     repeat_window_days = models.PositiveSmallIntegerField(default=365, validators=[MinValueValidator(1)])
 
-    history = HistoricalRecords()
+    history = tracked_history()
 
     class Meta:
         ordering = ["-effective_from"]
@@ -123,7 +122,7 @@ class Referral(Tracked):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     is_repeat = models.BooleanField(default=False, editable=False)
 
-    history = HistoricalRecords()
+    history = tracked_history()
 
     class Meta:
         ordering = ["-received_on", "-pk"]

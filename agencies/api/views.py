@@ -68,9 +68,7 @@ class StaffFilterSerializer(serializers.Serializer):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter(
-            "role", OpenApiTypes.STR, enum=sorted(ROLE_NAMES), description="Only staff with this role."
-        ),
+        OpenApiParameter("role", OpenApiTypes.STR, enum=sorted(ROLE_NAMES), description="Only staff with this role."),
     ]
 )
 class StaffListApi(generics.ListAPIView):

@@ -42,9 +42,7 @@ def create_roles(apps, schema_editor):
             if model == "accessattempt":
                 actions.append("delete")  # unlocking a locked-out user deletes the attempt
             codenames = [f"{action}_{model}" for action in actions]
-            admin.permissions.add(
-                *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-            )
+            admin.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
 
 
 def remove_roles(apps, schema_editor):

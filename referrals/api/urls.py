@@ -1,5 +1,10 @@
-"""URLs (filled in by the pages and API of this app)."""
+"""URLs of the referrals API: risk assessments."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from referrals.api import views
+
+urlpatterns = [
+    path("risk-assessments/", views.RiskAssessmentListApi.as_view(), name="api-risk-assessment-list"),
+    path("risk-assessments/<int:pk>/", views.RiskAssessmentDetailApi.as_view(), name="api-risk-assessment-detail"),
+]

@@ -9,141 +9,513 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0002_role_groups'),
-        ('cases', '0001_initial'),
+        ("agencies", "0002_role_groups"),
+        ("cases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalReferral',
+            name="HistoricalReferral",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('service', models.CharField(choices=[('idva', 'IDVA service'), ('marac', 'MARAC'), ('marac_plus', 'MARAC Plus'), ('outreach', 'Outreach'), ('refuge', 'Refuge'), ('victim_hub', 'Victim and Witness Hub'), ('isva', 'ISVA service'), ('perpetrator_panel', 'Perpetrator panel')], max_length=20)),
-                ('received_on', models.DateField()),
-                ('reasons', models.JSONField(blank=True, default=list)),
-                ('consent', models.CharField(choices=[('given', 'Given'), ('not_given_shared_to_protect', 'Not given: shared to protect')], default='given', max_length=30)),
-                ('consent_reason', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('allocated', 'Allocated'), ('contacting', 'Contacting'), ('engaged', 'Engaged'), ('not_engaged', 'Not engaged'), ('closed', 'Closed')], default='received', max_length=20)),
-                ('is_repeat', models.BooleanField(default=False, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referrer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referring_agency', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agencies.agency')),
-                ('risk_assessment', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.riskassessment')),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "service",
+                    models.CharField(
+                        choices=[
+                            ("idva", "IDVA service"),
+                            ("marac", "MARAC"),
+                            ("marac_plus", "MARAC Plus"),
+                            ("outreach", "Outreach"),
+                            ("refuge", "Refuge"),
+                            ("victim_hub", "Victim and Witness Hub"),
+                            ("isva", "ISVA service"),
+                            ("perpetrator_panel", "Perpetrator panel"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("received_on", models.DateField()),
+                ("reasons", models.JSONField(blank=True, default=list)),
+                (
+                    "consent",
+                    models.CharField(
+                        choices=[("given", "Given"), ("not_given_shared_to_protect", "Not given: shared to protect")],
+                        default="given",
+                        max_length=30,
+                    ),
+                ),
+                ("consent_reason", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("allocated", "Allocated"),
+                            ("contacting", "Contacting"),
+                            ("engaged", "Engaged"),
+                            ("not_engaged", "Not engaged"),
+                            ("closed", "Closed"),
+                        ],
+                        default="received",
+                        max_length=20,
+                    ),
+                ),
+                ("is_repeat", models.BooleanField(default=False, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referring_agency",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "risk_assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.riskassessment",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical referral',
-                'verbose_name_plural': 'historical referrals',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical referral",
+                "verbose_name_plural": "historical referrals",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalRoutingPolicy',
+            name="HistoricalRoutingPolicy",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('name', models.CharField(max_length=120)),
-                ('effective_from', models.DateField(db_index=True)),
-                ('marac_threshold', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(24)])),
-                ('idva_band_min', models.PositiveSmallIntegerField(blank=True, help_text='Lowest score routed to the IDVA service.', null=True, validators=[django.core.validators.MaxValueValidator(24)])),
-                ('idva_band_max', models.PositiveSmallIntegerField(blank=True, help_text='Highest score routed to the IDVA service.', null=True, validators=[django.core.validators.MaxValueValidator(24)])),
-                ('escalation_count', models.PositiveSmallIntegerField(default=3, help_text='Incidents in the window that mean escalation.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('escalation_window_days', models.PositiveSmallIntegerField(default=365, validators=[django.core.validators.MinValueValidator(1)])),
-                ('repeat_window_days', models.PositiveSmallIntegerField(default=365, validators=[django.core.validators.MinValueValidator(1)])),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("name", models.CharField(max_length=120)),
+                ("effective_from", models.DateField(db_index=True)),
+                (
+                    "marac_threshold",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(24),
+                        ]
+                    ),
+                ),
+                (
+                    "idva_band_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Lowest score routed to the IDVA service.",
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(24)],
+                    ),
+                ),
+                (
+                    "idva_band_max",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Highest score routed to the IDVA service.",
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(24)],
+                    ),
+                ),
+                (
+                    "escalation_count",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="Incidents in the window that mean escalation.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "escalation_window_days",
+                    models.PositiveSmallIntegerField(
+                        default=365, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "repeat_window_days",
+                    models.PositiveSmallIntegerField(
+                        default=365, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical routing policy',
-                'verbose_name_plural': 'historical routing policies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical routing policy",
+                "verbose_name_plural": "historical routing policies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='RoutingPolicy',
+            name="RoutingPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120)),
-                ('effective_from', models.DateField(unique=True)),
-                ('marac_threshold', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(24)])),
-                ('idva_band_min', models.PositiveSmallIntegerField(blank=True, help_text='Lowest score routed to the IDVA service.', null=True, validators=[django.core.validators.MaxValueValidator(24)])),
-                ('idva_band_max', models.PositiveSmallIntegerField(blank=True, help_text='Highest score routed to the IDVA service.', null=True, validators=[django.core.validators.MaxValueValidator(24)])),
-                ('escalation_count', models.PositiveSmallIntegerField(default=3, help_text='Incidents in the window that mean escalation.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('escalation_window_days', models.PositiveSmallIntegerField(default=365, validators=[django.core.validators.MinValueValidator(1)])),
-                ('repeat_window_days', models.PositiveSmallIntegerField(default=365, validators=[django.core.validators.MinValueValidator(1)])),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120)),
+                ("effective_from", models.DateField(unique=True)),
+                (
+                    "marac_threshold",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(24),
+                        ]
+                    ),
+                ),
+                (
+                    "idva_band_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Lowest score routed to the IDVA service.",
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(24)],
+                    ),
+                ),
+                (
+                    "idva_band_max",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Highest score routed to the IDVA service.",
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(24)],
+                    ),
+                ),
+                (
+                    "escalation_count",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="Incidents in the window that mean escalation.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "escalation_window_days",
+                    models.PositiveSmallIntegerField(
+                        default=365, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "repeat_window_days",
+                    models.PositiveSmallIntegerField(
+                        default=365, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'routing policies',
-                'ordering': ['-effective_from'],
+                "verbose_name_plural": "routing policies",
+                "ordering": ["-effective_from"],
             },
         ),
         migrations.CreateModel(
-            name='RoutingDecision',
+            name="RoutingDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('routing', models.CharField(choices=[('marac', 'MARAC'), ('idva', 'IDVA service'), ('standard', 'Standard / medium risk services')], max_length=10)),
-                ('marac_criteria', models.JSONField(blank=True, default=list)),
-                ('explanations', models.JSONField(blank=True, default=dict)),
-                ('decided_at', models.DateTimeField(auto_now_add=True)),
-                ('risk_assessment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='routing_decision', to='cases.riskassessment')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='referrals.routingpolicy')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "routing",
+                    models.CharField(
+                        choices=[
+                            ("marac", "MARAC"),
+                            ("idva", "IDVA service"),
+                            ("standard", "Standard / medium risk services"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("marac_criteria", models.JSONField(blank=True, default=list)),
+                ("explanations", models.JSONField(blank=True, default=dict)),
+                ("decided_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "risk_assessment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routing_decision",
+                        to="cases.riskassessment",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="referrals.routingpolicy",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('service', models.CharField(choices=[('idva', 'IDVA service'), ('marac', 'MARAC'), ('marac_plus', 'MARAC Plus'), ('outreach', 'Outreach'), ('refuge', 'Refuge'), ('victim_hub', 'Victim and Witness Hub'), ('isva', 'ISVA service'), ('perpetrator_panel', 'Perpetrator panel')], max_length=20)),
-                ('received_on', models.DateField()),
-                ('reasons', models.JSONField(blank=True, default=list)),
-                ('consent', models.CharField(choices=[('given', 'Given'), ('not_given_shared_to_protect', 'Not given: shared to protect')], default='given', max_length=30)),
-                ('consent_reason', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('allocated', 'Allocated'), ('contacting', 'Contacting'), ('engaged', 'Engaged'), ('not_engaged', 'Not engaged'), ('closed', 'Closed')], default='received', max_length=20)),
-                ('is_repeat', models.BooleanField(default=False, editable=False)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='cases.case')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referrer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to=settings.AUTH_USER_MODEL)),
-                ('referring_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to='agencies.agency')),
-                ('risk_assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='cases.riskassessment')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "service",
+                    models.CharField(
+                        choices=[
+                            ("idva", "IDVA service"),
+                            ("marac", "MARAC"),
+                            ("marac_plus", "MARAC Plus"),
+                            ("outreach", "Outreach"),
+                            ("refuge", "Refuge"),
+                            ("victim_hub", "Victim and Witness Hub"),
+                            ("isva", "ISVA service"),
+                            ("perpetrator_panel", "Perpetrator panel"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("received_on", models.DateField()),
+                ("reasons", models.JSONField(blank=True, default=list)),
+                (
+                    "consent",
+                    models.CharField(
+                        choices=[("given", "Given"), ("not_given_shared_to_protect", "Not given: shared to protect")],
+                        default="given",
+                        max_length=30,
+                    ),
+                ),
+                ("consent_reason", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("allocated", "Allocated"),
+                            ("contacting", "Contacting"),
+                            ("engaged", "Engaged"),
+                            ("not_engaged", "Not engaged"),
+                            ("closed", "Closed"),
+                        ],
+                        default="received",
+                        max_length=20,
+                    ),
+                ),
+                ("is_repeat", models.BooleanField(default=False, editable=False)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="referrals", to="cases.case"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_made",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referring_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="referrals_made", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "risk_assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="cases.riskassessment",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_on', '-pk'],
-                'indexes': [models.Index(fields=['service', 'received_on'], name='referrals_r_service_0fd7d8_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('consent', 'not_given_shared_to_protect'), _negated=True), models.Q(('consent_reason', ''), _negated=True), _connector='OR'), name='sharing_without_consent_needs_reason')],
+                "ordering": ["-received_on", "-pk"],
+                "indexes": [models.Index(fields=["service", "received_on"], name="referrals_r_service_0fd7d8_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("consent", "not_given_shared_to_protect"), _negated=True),
+                            models.Q(("consent_reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="sharing_without_consent_needs_reason",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='routingpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('idva_band_min__isnull', True), ('idva_band_max__isnull', True)), models.Q(('idva_band_min__isnull', False), ('idva_band_max__isnull', False), ('idva_band_min__lte', models.F('idva_band_max')), ('idva_band_max__lt', models.F('marac_threshold'))), _connector='OR'), name='idva_band_complete_and_below_marac'),
+            model_name="routingpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("idva_band_min__isnull", True), ("idva_band_max__isnull", True)),
+                    models.Q(
+                        ("idva_band_min__isnull", False),
+                        ("idva_band_max__isnull", False),
+                        ("idva_band_min__lte", models.F("idva_band_max")),
+                        ("idva_band_max__lt", models.F("marac_threshold")),
+                    ),
+                    _connector="OR",
+                ),
+                name="idva_band_complete_and_below_marac",
+            ),
         ),
     ]

@@ -186,9 +186,7 @@ def test_first_sign_in_enrols_an_authenticator_app(client):
     assert all(token.encode() in codes_page.content for token in tokens)
     # Shown once only.
     assert client.get(reverse("backup-codes"))["Location"] == reverse("home")
-    assert AccessLog.objects.filter(
-        action=AccessLog.Action.TWO_FACTOR_ENROLLED, object_id=str(user.pk)
-    ).exists()
+    assert AccessLog.objects.filter(action=AccessLog.Action.TWO_FACTOR_ENROLLED, object_id=str(user.pk)).exists()
 
 
 def test_enrolled_user_cannot_enrol_again(client):

@@ -29,10 +29,7 @@ def test_home_page_says_what_each_role_can_do(signed_in_client, role):
 def test_navigation_follows_the_role(signed_in_client):
     """The administration link shows only for partnership administrators."""
     admin_url = reverse("admin:index").encode()
-    assert (
-        admin_url
-        in signed_in_client(UserFactory(roles=[Role.PARTNERSHIP_ADMIN])).get(reverse("home")).content
-    )
+    assert admin_url in signed_in_client(UserFactory(roles=[Role.PARTNERSHIP_ADMIN])).get(reverse("home")).content
     idva_client = Client()
     from tests.conftest import sign_in
 

@@ -53,9 +53,7 @@ def test_session_ends_after_its_absolute_lifetime_despite_activity(signed_in_cli
         traveller.shift(step)
         response = client.get(reverse("home"))
     assert response.status_code == 302
-    assert AccessLog.objects.filter(
-        action=AccessLog.Action.SESSION_EXPIRED, detail__reason="lifetime"
-    ).exists()
+    assert AccessLog.objects.filter(action=AccessLog.Action.SESSION_EXPIRED, detail__reason="lifetime").exists()
 
 
 def test_deactivating_a_user_ends_their_sessions(signed_in_client):

@@ -84,9 +84,7 @@ def test_deleted_row_is_detected():
 def test_rehashed_row_is_still_detected():
     """Rewriting a row and its own hash still breaks the next row's link."""
     rows = _write(4)
-    _raw_update(
-        "UPDATE audit_accesslog SET object_id = %s, hash = %s WHERE id = %s", ["7", "f" * 64, rows[1].pk]
-    )
+    _raw_update("UPDATE audit_accesslog SET object_id = %s, hash = %s WHERE id = %s", ["7", "f" * 64, rows[1].pk])
     result = access_log_verify()
     assert result.first_broken_id == rows[1].pk
 

@@ -22,11 +22,7 @@ PRINT_SETTINGS = (
 
 def _run(code_or_args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     """Run Python in a fresh process with only the given configuration in its environment."""
-    clean = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO", "DATABASE", "CELERY"))
-    }
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO", "DATABASE", "CELERY"))}
     clean.update({"DJANGO_SETTINGS_MODULE": "dasv.settings", **env})
     return subprocess.run(
         [sys.executable, *code_or_args],

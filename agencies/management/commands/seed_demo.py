@@ -25,9 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         if settings.PRODUCTION:
-            raise CommandError(
-                "seed_demo refuses to run in production: demo users have published passwords and codes."
-            )
+            raise CommandError("seed_demo refuses to run in production: demo users have published passwords and codes.")
         for dotted_path in settings.DASV_DEMO_SEEDERS:
             import_string(dotted_path)(minimal=bool(options["minimal"]), stdout=self.stdout)
         self.stdout.write(login_help())

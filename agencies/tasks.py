@@ -8,3 +8,11 @@ from django.core.management import call_command
 def expired_sessions_clear() -> None:
     """Nightly: delete expired sessions (Django's clearsessions)."""
     call_command("clearsessions")
+
+
+@shared_task(name="agencies.tasks.idempotency_records_purge", acks_late=True)
+def idempotency_records_purge() -> int:
+    """Nightly: forget Idempotency-Key records older than 24 hours."""
+    from agencies.api.idempotency import idempotency_records_purge as purge
+
+    return purge()

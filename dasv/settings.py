@@ -364,6 +364,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agencies.tasks.expired_sessions_clear",
         "schedule": timedelta(days=1),
     },
+    "idempotency-records-purge-nightly": {
+        "task": "agencies.tasks.idempotency_records_purge",
+        "schedule": timedelta(days=1),
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------------

@@ -214,3 +214,15 @@ def test_the_record_names_the_caller(worker):
         None,
     )
     assert (record.method, record.path, record.status_code) == ("POST", CASES, 201)
+
+
+def test_nightly_task_purges_old_records(db):
+    """The nightly task deletes the records older than 24 hours (scheduled in CELERY_BEAT_SCHEDULE)."""
+    from django.conf import settings
+
+    from agencies.tasks import idempotency_records_purge
+
+    assert any(
+        job["task"] == "agencies.tasks.idempotency_records_purge" for job in settings.CELERY_BEAT_SCHEDULE.values()
+    )
+    assert idempotency_records_purge.delay().get() == 0

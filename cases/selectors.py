@@ -10,7 +10,7 @@ from django.http import Http404
 
 from agencies.models import Agency, Role
 from agencies.selectors import agency_has_object_permission, objects_for_agency
-from cases.models import Case, CaseParty, Incident, Person, RiskAssessment, RiskInstrument
+from cases.models import Case, CaseParty, Incident, Person, RiskAssessment, RiskInstrument, SafeContact
 
 if TYPE_CHECKING:
     from agencies.actors import Actor
@@ -92,7 +92,8 @@ def case_detail(*, actor: Actor, pk: int | str) -> Case:
     try:
         return (
             visible_cases(actor)
-            .select_related("victim", "area", "lead_agency", "victim__safe_contact")
+            # Not the safe contact: it is decrypted only for an agency allowed to see it (safe_contact_for).
+            .select_related("victim", "area", "lead_agency")
             .prefetch_related(
                 Prefetch("parties", queryset=CaseParty.objects.select_related("person")),
                 "children",
@@ -113,6 +114,13 @@ def can_see_safe_contact(*, actor: Actor, case: Case) -> bool:
     return actor_works_with_cases(actor) and agency_has_object_permission(
         agency=actor.agency, perm=VIEW_SAFECONTACT, obj=case
     )
+
+
+def safe_contact_for(*, actor: Actor, case: Case) -> SafeContact | None:
+    """The victim's safe contact, read (and decrypted) only for an agency allowed to see it."""
+    if not can_see_safe_contact(actor=actor, case=case):
+        return None
+    return SafeContact.objects.filter(person_id=case.victim_id).first()
 
 
 def can_change_case(*, actor: Actor, case: Case) -> bool:

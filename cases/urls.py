@@ -1,5 +1,12 @@
-"""URLs (filled in by the pages and API of this app)."""
+"""URLs of the case pages. The case page itself (cases/<id>/) is in referrals.urls: it shows routing
+outcomes and referrals, which the cases app knows nothing of."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from cases import views
+
+urlpatterns = [
+    path("cases/", views.case_search_view, name="case-search"),
+    path("cases/new/", views.case_create_view, name="case-create"),
+    path("cases/<int:pk>/safe-contact/", views.safe_contact_view, name="case-safe-contact"),
+]

@@ -107,3 +107,27 @@ def partnership_rule(db):
         defaults={"name": "Partnership rule", "marac_threshold": 17, "idva_band_min": 14, "idva_band_max": 16},
     )
     return policy
+
+
+DATA_MIGRATIONS = [
+    ("agencies.migrations.0002_role_groups", "create_roles"),
+    ("cases.migrations.0002_risk_instruments", "create_instruments"),
+    ("referrals.migrations.0002_safelives_default_policy", "create_default_policy"),
+    ("referrals.migrations.0003_admin_permissions", "grant"),
+]
+
+
+def restore_migration_data() -> None:
+    """Put back what the data migrations made (role groups and their permissions, risk instruments, the
+    default routing policy).
+
+    A transactional test (browser tests, the worker test) empties the database when it ends, and
+    serialized rollback cannot restore it while Playwright's event loop holds another connection object.
+    Every function here is idempotent.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module, function in DATA_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)

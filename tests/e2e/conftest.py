@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.conftest import restore_migration_data
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -49,9 +51,7 @@ class AccessiblePage:
         self.base_url = base_url
         self.console_errors: list[str] = []
         self.checked: list[str] = []
-        page.on(
-            "console", lambda message: message.type == "error" and self.console_errors.append(message.text)
-        )
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
 
     def goto(self, path: str, *, status: int = 200) -> Page:
         """Open a page, expecting its HTTP status, and check it."""
@@ -84,6 +84,7 @@ class AccessiblePage:
 @pytest.fixture
 def ui(transactional_db, browser: Browser, live_server) -> Iterator[AccessiblePage]:
     """A fresh browser context on the live server, with axe injected into every document."""
+    restore_migration_data()
     context = browser.new_context(base_url=live_server.url)
     # An init script is added by the browser itself, so the page's CSP (no inline script) allows it.
     context.add_init_script(path=str(AXE))

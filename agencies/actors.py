@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from agencies.models import Agency, ApiKey
+    from agencies.models import Agency, ApiKey, User
 
 
 class Actor(Protocol):
@@ -46,3 +46,10 @@ class ApiKeyActor:
 
     def __str__(self) -> str:
         return f"API key {self.api_key.name!r} of {self.agency}"
+
+
+def actor_user(actor: object) -> User | None:
+    """The person acting, for created_by / granted_by: the user, or None for an agency's API key."""
+    from agencies.models import User
+
+    return actor if isinstance(actor, User) else None

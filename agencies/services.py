@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.utils import get_group_obj_perms_model
 
+from agencies.actors import actor_user
 from agencies.models import ROLE_NAMES, Agency, AgencyObjectPermission, ApiKey, Area, Role, User
 from audit.models import AccessLog
 from audit.services import access_log_record
@@ -209,7 +210,7 @@ def object_permission_grant(
         raise ValidationError({"reason": ["Say why this agency gets access."]})
     # The concrete tables declare content_object; the abstract base cannot, hence Any.
     rows: Any = _direct_permission_model(obj).objects
-    granted_by = by if isinstance(by, User) else None
+    granted_by = actor_user(by)
     row, _ = rows.update_or_create(
         group=agency.group,
         permission=_permission(obj, perm),

@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agencies.models import Agency, Area, User
+from agencies.actors import actor_user
+from agencies.models import Agency, Area
 from agencies.services import object_permission_grant
 from cases.models import (
     Case,
@@ -25,7 +26,14 @@ from cases.models import (
     SafeContact,
 )
 from cases.rules import dash_answer_errors, dash_score
-from cases.selectors import CHANGE_CASE, VIEW_CASE, VIEW_SAFECONTACT, can_change_case, idva_service_agencies
+from cases.selectors import (
+    CHANGE_CASE,
+    VIEW_CASE,
+    VIEW_SAFECONTACT,
+    can_change_case,
+    can_see_safe_contact,
+    idva_service_agencies,
+)
 
 if TYPE_CHECKING:
     from agencies.actors import Actor
@@ -48,13 +56,9 @@ PERSON_FIELDS = (
 CASE_FLAGS = ("stalking", "strangulation", "honour_based_abuse", "forced_marriage", "sexual_violence", "pregnancy")
 
 
-def _user(actor: Actor | Any) -> User | None:
-    return actor if isinstance(actor, User) else None
-
-
 def person_create(*, actor: Actor | Any, data: Mapping[str, Any]) -> Person:
     """Create a person from the known fields of `data` (unknown keys are ignored)."""
-    by = _user(actor)
+    by = actor_user(actor)
     person = Person(**{key: value for key, value in data.items() if key in PERSON_FIELDS}, created_by=by, updated_by=by)
     person.full_clean()
     person.save()
@@ -101,7 +105,7 @@ def case_create(
     The creating agency and the IDVA service get view and change of the case and its safe contact.
     """
     opened_on = opened_on or timezone.localdate()
-    by = _user(actor)
+    by = actor_user(actor)
     victim_person = victim if isinstance(victim, Person) else person_create(actor=actor, data=victim)
     case = Case(
         reference=_case_reference(opened_on),
@@ -141,11 +145,9 @@ def case_create(
 @transaction.atomic
 def safe_contact_save(*, actor: Actor | Any, case: Case, data: Mapping[str, str]) -> SafeContact:
     """Record or change how to contact the case's victim safely (only agencies allowed to see it)."""
-    from agencies.selectors import agency_has_object_permission
-
-    if not agency_has_object_permission(agency=actor.agency, perm=VIEW_SAFECONTACT, obj=case):
+    if not can_see_safe_contact(actor=actor, case=case):
         raise PermissionDenied("This agency may not see or change the victim's safe contact details.")
-    by = _user(actor)
+    by = actor_user(actor)
     contact, _ = SafeContact.objects.get_or_create(person=case.victim, defaults={"created_by": by})
     for field in ("safe_address", "safe_phone", "safe_times", "do_not_contact"):
         if field in data:
@@ -213,7 +215,7 @@ def risk_assessment_record(
     )
     if errors:
         raise ValidationError(errors)
-    by = _user(actor)
+    by = actor_user(actor)
     itemised = instrument.kind == RiskInstrument.Kind.ITEMISED
     assessment = RiskAssessment(
         case=case,
@@ -268,7 +270,7 @@ def incident_record(
         raise ValidationError({"occurred_on": ["The incident date cannot be in the future."]})
     if perpetrator is not None and not case.parties.filter(person=perpetrator).exists():
         raise ValidationError({"perpetrator": ["This person is not a perpetrator in the case."]})
-    by = _user(actor)
+    by = actor_user(actor)
     incident = Incident(
         case=case,
         occurred_on=occurred_on,

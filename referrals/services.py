@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, cast
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from agencies.models import Agency, User
+from agencies.actors import actor_user
+from agencies.models import Agency
 from cases.models import Case, RiskAssessment, RiskInstrument
 from cases.rules import dash_score, risk_level
 from cases.selectors import can_change_case, victim_incident_dates
@@ -21,10 +22,6 @@ from referrals.selectors import earlier_referral_dates, policy_in_force_on
 
 if TYPE_CHECKING:
     from agencies.actors import Actor
-
-
-def _user(actor: Actor | Any) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 @transaction.atomic
@@ -49,7 +46,7 @@ def referral_create(
         raise ValidationError({"consent_reason": ["Say why the referral is shared without consent."]})
     policy = policy_in_force_on(received_on)
     earlier = earlier_referral_dates(case=case, service=service, up_to=received_on)
-    by = _user(actor)
+    by = actor_user(actor)
     referral = Referral(
         case=case,
         service=service,

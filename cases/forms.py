@@ -189,17 +189,73 @@ def _person_fields(prefix: str, whose: str) -> dict[str, forms.Field]:
     }
 
 
-class CaseCreateForm(GovukFormMixin, forms.Form):
+class PerpetratorFormMixin:
+    """A perpetrator chosen among people already known (found by a person search) or entered as new,
+    and how they are related to the victim. Used to open a case and to add a perpetrator to one."""
+
+    cleaned_data: dict[str, Any]
+    data: Any
+    is_bound: bool
+    candidates: dict[str, Person]
+
+    def perpetrator_fields(self, candidates: Iterable[Person]) -> dict[str, forms.Field]:
+        perpetrator = _person_fields("perpetrator", "Perpetrator's")
+        self.candidates = {str(person.pk): person for person in candidates}
+        # The new perpetrator's names are needed unless someone listed is chosen.
+        chosen = self.data.get("perpetrator") if self.is_bound else None
+        if not self.candidates or not self.is_bound or chosen == NEW_PERSON:
+            for name in ("given_name", "family_name"):
+                field = perpetrator[f"perpetrator_{name}"]
+                field.required = True
+                field.error_messages["required"] = f"Enter the perpetrator's {name.replace('_', ' ')}"
+        choice: dict[str, forms.Field] = {}
+        if self.candidates:
+            choice["perpetrator"] = forms.ChoiceField(
+                label="Who is the perpetrator?",
+                choices=[(pk, _person_label(person)) for pk, person in self.candidates.items()]
+                + [(NEW_PERSON, "Someone not listed: enter their details below")],
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": "Select the perpetrator, or 'Someone not listed'",
+                    "invalid_choice": "Select one of the people listed, or 'Someone not listed'",
+                },
+            )
+        return {**choice, **perpetrator}
+
+    def is_new_perpetrator(self) -> bool:
+        return not self.candidates or self.cleaned_data.get("perpetrator") == NEW_PERSON
+
+    def _person_data(self, prefix: str) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "given_name": data[f"{prefix}_given_name"].strip(),
+            "family_name": data[f"{prefix}_family_name"].strip(),
+            "date_of_birth": data[f"{prefix}_date_of_birth"],
+            "gender": data[f"{prefix}_gender"] or Gender.NOT_KNOWN,
+        }
+
+    def party_input(self) -> PartyInput:
+        """The perpetrator as cases.services takes one."""
+        relationship = self.cleaned_data["relationship"]
+        if self.is_new_perpetrator():
+            return PartyInput(relationship=relationship, data=self._person_data("perpetrator"))
+        return PartyInput(relationship=relationship, person=self.candidates[self.cleaned_data["perpetrator"]])
+
+
+RELATIONSHIP_FIELD_OPTIONS: dict[str, Any] = {
+    "label": "How is the perpetrator related to the victim?",
+    "choices": Relationship.choices,
+    "widget": forms.RadioSelect,
+    "error_messages": {"required": "Select how the perpetrator is related to the victim"},
+}
+
+
+class CaseCreateForm(PerpetratorFormMixin, GovukFormMixin, forms.Form):
     """Open a case: the victim, one perpetrator (someone already known, or new), children and flags."""
 
     govuk_label_size = "s"
 
-    relationship = forms.ChoiceField(
-        label="How is the perpetrator related to the victim?",
-        choices=Relationship.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select how the perpetrator is related to the victim"},
-    )
+    relationship = forms.ChoiceField(**RELATIONSHIP_FIELD_OPTIONS)
     children_ages = forms.CharField(
         label="Ages of the children in the household",
         required=False,
@@ -239,29 +295,8 @@ class CaseCreateForm(GovukFormMixin, forms.Form):
         victim["victim_family_name"].error_messages["required"] = "Enter the victim's family name"
         victim["victim_gender"].required = True
         victim["victim_gender"].error_messages["required"] = "Select the victim's gender, or 'Not known'"
-        perpetrator = _person_fields("perpetrator", "Perpetrator's")
-        self.candidates = {str(person.pk): person for person in candidates}
-        # The new perpetrator's names are needed unless someone listed is chosen.
-        chosen = self.data.get("perpetrator") if self.is_bound else None
-        if not self.candidates or not self.is_bound or chosen == NEW_PERSON:
-            for name in ("given_name", "family_name"):
-                field = perpetrator[f"perpetrator_{name}"]
-                field.required = True
-                field.error_messages["required"] = f"Enter the perpetrator's {name.replace('_', ' ')}"
-        choice: dict[str, forms.Field] = {}
-        if self.candidates:
-            choice["perpetrator"] = forms.ChoiceField(
-                label="Who is the perpetrator?",
-                choices=[(pk, _person_label(person)) for pk, person in self.candidates.items()]
-                + [(NEW_PERSON, "Someone not listed: enter their details below")],
-                widget=forms.RadioSelect,
-                error_messages={
-                    "required": "Select the perpetrator, or 'Someone not listed'",
-                    "invalid_choice": "Select one of the people listed, or 'Someone not listed'",
-                },
-            )
         own = dict(self.fields)
-        self.fields = {**victim, **choice, **perpetrator, **own}
+        self.fields = {**victim, **self.perpetrator_fields(candidates), **own}
         self.fields["area"].queryset = areas
         if self.initial.get("area") is None and len(areas) == 1:
             self.initial["area"] = areas[0].pk
@@ -278,29 +313,13 @@ class CaseCreateForm(GovukFormMixin, forms.Form):
             raise ValidationError("Enter the ages of children under 18 only (from 0 to 17)")
         return ages
 
-    def is_new_perpetrator(self) -> bool:
-        return not self.candidates or self.cleaned_data.get("perpetrator") == NEW_PERSON
-
-    def _person_data(self, prefix: str) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "given_name": data[f"{prefix}_given_name"].strip(),
-            "family_name": data[f"{prefix}_family_name"].strip(),
-            "date_of_birth": data[f"{prefix}_date_of_birth"],
-            "gender": data[f"{prefix}_gender"] or Gender.NOT_KNOWN,
-        }
-
     def case_create_arguments(self) -> dict[str, Any]:
         """The cleaned form as the keyword arguments of cases.services.case_create (without the actor)."""
         data = self.cleaned_data
-        if self.is_new_perpetrator():
-            party = PartyInput(relationship=data["relationship"], data=self._person_data("perpetrator"))
-        else:
-            party = PartyInput(relationship=data["relationship"], person=self.candidates[data["perpetrator"]])
         return {
             "area": data["area"],
             "victim": self._person_data("victim"),
-            "perpetrators": [party],
+            "perpetrators": [self.party_input()],
             "children": [{"age": age} for age in data["children_ages"]],
             "flags": {flag: flag in data["flags"] for flag, _ in CASE_FLAG_CHOICES},
         }
@@ -312,6 +331,22 @@ class CaseCreateForm(GovukFormMixin, forms.Form):
         "area": "area",
         "perpetrators": "perpetrator",
     }
+
+
+class CasePartyForm(PerpetratorFormMixin, GovukFormMixin, forms.Form):
+    """Add a perpetrator to a case: someone already known, or new."""
+
+    govuk_label_size = "s"
+
+    relationship = forms.ChoiceField(**RELATIONSHIP_FIELD_OPTIONS)
+
+    # Where the errors cases.services.case_party_add reports belong on this form.
+    SERVICE_ERROR_FIELDS: Mapping[str, str] = {"relationship": "relationship", "perpetrators": "perpetrator"}
+
+    def __init__(self, *args: Any, candidates: Iterable[Person] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        own = dict(self.fields)
+        self.fields = {**self.perpetrator_fields(candidates), **own}
 
 
 class SafeContactForm(GovukFormMixin, forms.Form):

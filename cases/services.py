@@ -119,17 +119,8 @@ def case_create(
     )
     case.full_clean()
     case.save()
-    seen: set[int] = set()
     for party in perpetrators:
-        person = party.person or person_create(actor=actor, data=party.data or {})
-        if person.pk == victim_person.pk:
-            raise ValidationError({"perpetrators": ["The victim cannot also be a perpetrator in the same case."]})
-        if person.pk in seen:
-            raise ValidationError({"perpetrators": ["The same person is listed twice."]})
-        seen.add(person.pk)
-        row = CaseParty(case=case, person=person, relationship=party.relationship, created_by=by, updated_by=by)
-        row.full_clean()
-        row.save()
+        _party_add(actor=actor, case=case, party=party)
     for child_data in children:
         child = Child(case=case, created_by=by, updated_by=by, **dict(child_data))
         child.full_clean()
@@ -140,6 +131,30 @@ def case_create(
             case=case, agency=idva_service, reason="IDVA service: every victim is offered an IDVA", by=actor
         )
     return case
+
+
+def _party_add(*, actor: Actor | Any, case: Case, party: PartyInput) -> CaseParty:
+    person = party.person or person_create(actor=actor, data=party.data or {})
+    if person.pk == case.victim_id:
+        raise ValidationError({"perpetrators": ["The victim cannot also be a perpetrator in the same case."]})
+    if case.parties.filter(person=person).exists():
+        raise ValidationError({"perpetrators": ["This person is already a perpetrator in the case."]})
+    by = actor_user(actor)
+    row = CaseParty(case=case, person=person, relationship=party.relationship, created_by=by, updated_by=by)
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def case_party_add(*, actor: Actor | Any, case: Case, party: PartyInput) -> CaseParty:
+    """Add a perpetrator to an existing case: someone already known (linked, not copied) or new."""
+    if not can_change_case(actor=actor, case=case):
+        raise PermissionDenied("This agency may not change this case.")
+    row = _party_add(actor=actor, case=case, party=party)
+    case.updated_by = actor_user(actor)
+    case.save(update_fields=["updated_at", "updated_by"])
+    return row
 
 
 @transaction.atomic

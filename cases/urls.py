@@ -9,4 +9,5 @@ urlpatterns = [
     path("cases/", views.case_search_view, name="case-search"),
     path("cases/new/", views.case_create_view, name="case-create"),
     path("cases/<int:pk>/safe-contact/", views.safe_contact_view, name="case-safe-contact"),
+    path("cases/<int:pk>/perpetrators/new/", views.case_party_add_view, name="case-party-add"),
 ]

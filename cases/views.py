@@ -23,6 +23,7 @@ from audit.models import AccessLog
 from audit.services import access_log_record
 from cases.forms import (
     CaseCreateForm,
+    CasePartyForm,
     CaseSearchForm,
     PerpetratorSearchForm,
     SafeContactForm,
@@ -30,6 +31,7 @@ from cases.forms import (
 )
 from cases.models import Case, Person
 from cases.selectors import (
+    CHANGE_CASE,
     actor_works_with_cases,
     can_see_safe_contact,
     case_get,
@@ -37,7 +39,7 @@ from cases.selectors import (
     person_list,
     safe_contact_for,
 )
-from cases.services import case_create, safe_contact_save
+from cases.services import case_create, case_party_add, safe_contact_save
 
 CASES_PER_PAGE = 25
 # People offered as "already known" perpetrators; more means the search should be narrowed.
@@ -157,6 +159,38 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
         "people_listed": PEOPLE_LISTED,
     }
     return render(request, "cases/case_create.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@case_worker_required
+def case_party_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a perpetrator to a case: someone already known (found by a search) is linked, not copied."""
+    case = case_get(actor=request.user, pk=pk, perm=CHANGE_CASE)
+    search_form = PerpetratorSearchForm(request.GET or None)
+    query = search_form.cleaned_data["perpetrator_search"].strip() if search_form.is_valid() else ""
+    candidates, more_found = _perpetrator_candidates(request, query)
+    candidates = [person for person in candidates if person.pk != case.victim_id]
+    form = CasePartyForm(request.POST if request.method == "POST" else None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            party = case_party_add(actor=request.user, case=case, party=form.party_input())
+        except ValidationError as error:
+            form_add_service_errors(form, error, form.SERVICE_ERROR_FIELDS)
+        else:
+            messages.success(request, f"{party.person.full_name} added as a perpetrator in {case.reference}.")
+            return redirect("case-detail", pk=case.pk)
+    context = {
+        "case": case,
+        "form": form,
+        "search_form": search_form,
+        "query": query,
+        "search_query_string": urlencode({"perpetrator_search": query}),
+        "candidates": candidates,
+        "more_found": more_found,
+        "people_listed": PEOPLE_LISTED,
+        "back_link_url": reverse("case-detail", kwargs={"pk": case.pk}),
+    }
+    return render(request, "cases/case_party_add.html", context)
 
 
 @require_http_methods(["GET", "POST"])

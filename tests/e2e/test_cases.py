@@ -172,3 +172,14 @@ def test_a_known_perpetrator_is_chosen_and_results_are_paged(ui):
     _follow(ui, page.get_by_role("button", name="Open case"))
     expect(page.get_by_role("cell", name="Idris Wolstenholme")).to_be_visible()
     assert known.case_parties.count() == 27
+
+    # A second perpetrator, added from the case page.
+    _follow(ui, page.get_by_role("link", name="Add a perpetrator"))
+    expect(page.get_by_role("heading", name="Add a perpetrator")).to_be_visible()
+    _type_into(page, "Perpetrator's given name", "Brynmor")
+    _type_into(page, "Perpetrator's family name", "Pagington")
+    page.get_by_role("group", name="How is the perpetrator related to the victim?").get_by_label(
+        "Family member", exact=True
+    ).check()
+    _follow(ui, page.get_by_role("button", name="Add perpetrator"))
+    expect(page.get_by_role("cell", name="Brynmor Pagington")).to_be_visible()

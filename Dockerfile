@@ -44,6 +44,8 @@ RUN DJANGO_SECRET_KEY=build-only-not-a-secret DASV_FIELD_KEYS=MDAwMDAwMDAwMDAwMD
     && chown -R dasv:dasv /app/staticfiles
 USER dasv
 EXPOSE 8000
+# /healthz is exempt from the HTTPS redirect, but Django still checks the Host header: send the first
+# ALLOWED_HOSTS entry (a bare 127.0.0.1:8000 would get 400 DisallowedHost).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
+    CMD ["python", "-c", "import os, urllib.request as u; h = (os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.') or 'localhost').replace('*', 'localhost'); u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=4)"]
 CMD ["gunicorn", "dasv.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

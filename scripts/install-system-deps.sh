@@ -96,7 +96,7 @@ if [ "$(id -u)" -eq 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/de
     fi
     # --no-install-recommends: chromium then still runs headless (fonts come
     # with fontconfig's dependencies; GPU/desktop extras are only recommended).
-    if ! apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}"; then
+    if ! apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends --no-upgrade "${missing[@]}"; then
         err "apt-get install ${missing[*]} failed"
     fi
     hash -r

@@ -26,6 +26,8 @@
 #   DASV_REDIS_SERVER       redis-server executable (name or path)
 #   DASV_PG_MAX_CONNECTIONS max_connections (default 100)
 #   DASV_SERVICES_KEEP_LOGS=1  copy the service logs to stderr on exit
+# Functions below run from traps (cleanup, on_signal), which shellcheck sees as unreachable.
+# shellcheck disable=SC2317
 set -euo pipefail
 
 readonly PROG="with-services"

@@ -129,17 +129,31 @@ def _perpetrator_candidates(request: HttpRequest, query: str) -> tuple[list[Pers
     return found[:PEOPLE_LISTED], len(found) > PEOPLE_LISTED
 
 
+def _perpetrator_search(request: HttpRequest, *, victim_id: int | None = None) -> dict[str, Any]:
+    """The person search of the perpetrator forms: the form, the query and the people found (never the
+    victim of the case at hand), as template context."""
+    search_form = PerpetratorSearchForm(request.GET or None)
+    query = search_form.cleaned_data["perpetrator_search"].strip() if search_form.is_valid() else ""
+    candidates, more_found = _perpetrator_candidates(request, query)
+    return {
+        "search_form": search_form,
+        "query": query,
+        "search_query_string": urlencode({"perpetrator_search": query}),
+        "candidates": [person for person in candidates if person.pk != victim_id],
+        "more_found": more_found,
+        "people_listed": PEOPLE_LISTED,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @case_worker_required
 def case_create_view(request: HttpRequest) -> HttpResponse:
     """Open a case: the victim, a perpetrator (found among known people, or new), children, area, flags."""
-    search_form = PerpetratorSearchForm(request.GET or None)
-    query = search_form.cleaned_data["perpetrator_search"].strip() if search_form.is_valid() else ""
-    candidates, more_found = _perpetrator_candidates(request, query)
+    search = _perpetrator_search(request)
     form = CaseCreateForm(
         request.POST if request.method == "POST" else None,
         areas=request.user.agency.areas.order_by("name"),
-        candidates=candidates,
+        candidates=search["candidates"],
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,16 +163,7 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Case {case.reference} opened for {case.victim.full_name}.")
             return redirect("case-detail", pk=case.pk)
-    context = {
-        "form": form,
-        "search_form": search_form,
-        "query": query,
-        "search_query_string": urlencode({"perpetrator_search": query}),
-        "candidates": candidates,
-        "more_found": more_found,
-        "people_listed": PEOPLE_LISTED,
-    }
-    return render(request, "cases/case_create.html", context)
+    return render(request, "cases/case_create.html", {"form": form, **search})
 
 
 @require_http_methods(["GET", "POST"])
@@ -166,11 +171,8 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
 def case_party_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a perpetrator to a case: someone already known (found by a search) is linked, not copied."""
     case = case_get(actor=request.user, pk=pk, perm=CHANGE_CASE)
-    search_form = PerpetratorSearchForm(request.GET or None)
-    query = search_form.cleaned_data["perpetrator_search"].strip() if search_form.is_valid() else ""
-    candidates, more_found = _perpetrator_candidates(request, query)
-    candidates = [person for person in candidates if person.pk != case.victim_id]
-    form = CasePartyForm(request.POST if request.method == "POST" else None, candidates=candidates)
+    search = _perpetrator_search(request, victim_id=case.victim_id)
+    form = CasePartyForm(request.POST if request.method == "POST" else None, candidates=search["candidates"])
     if request.method == "POST" and form.is_valid():
         try:
             party = case_party_add(actor=request.user, case=case, party=form.party_input())
@@ -179,17 +181,7 @@ def case_party_add_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{party.person.full_name} added as a perpetrator in {case.reference}.")
             return redirect("case-detail", pk=case.pk)
-    context = {
-        "case": case,
-        "form": form,
-        "search_form": search_form,
-        "query": query,
-        "search_query_string": urlencode({"perpetrator_search": query}),
-        "candidates": candidates,
-        "more_found": more_found,
-        "people_listed": PEOPLE_LISTED,
-        "back_link_url": reverse("case-detail", kwargs={"pk": case.pk}),
-    }
+    context = {"case": case, "form": form, "back_link_url": reverse("case-detail", kwargs={"pk": case.pk}), **search}
     return render(request, "cases/case_party_add.html", context)
 
 

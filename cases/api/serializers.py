@@ -24,7 +24,7 @@ from cases.models import (
     YesNoNotKnown,
 )
 from cases.selectors import case_get, person_get
-from cases.services import PartyInput
+from cases.services import PERSON_FIELDS, PartyInput
 
 # --- Ids in request bodies and filters -------------------------------------------------------------
 
@@ -65,19 +65,7 @@ class VisiblePersonField(serializers.IntegerField):
 
 # --- People ----------------------------------------------------------------------------------------
 
-PERSON_DETAIL_FIELDS = (
-    "aliases",
-    "date_of_birth",
-    "gender",
-    "ethnicity",
-    "sexuality",
-    "disability",
-    "trans",
-    "first_language",
-    "interpreter_needed",
-    "nationality_group",
-    "no_fixed_abode",
-)
+PERSON_DETAIL_FIELDS = tuple(field for field in PERSON_FIELDS if field not in {"given_name", "family_name"})
 
 
 class PersonInputSerializer(serializers.Serializer):

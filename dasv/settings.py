@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -72,6 +73,17 @@ DASV_PARTNERSHIP_NAME = env.str("DASV_PARTNERSHIP_NAME", default="Demo County DA
 
 # Demo data loaders run by `seed_demo`, ground floor first; each app adds its own when it has one.
 DASV_DEMO_SEEDERS = ["agencies.demo.seed", "referrals.demo.seed"]
+
+# --- The IDVA service ---------------------------------------------------------------------------------
+
+# SafeLives: a safe caseload is 60-80 open cases per full-time IDVA.
+DASV_IDVA_CASELOAD_MIN = env.int("DASV_IDVA_CASELOAD_MIN", default=60)
+DASV_IDVA_CASELOAD_MAX = env.int("DASV_IDVA_CASELOAD_MAX", default=80)
+# A referral with no contact attempt this many working days after it was received is flagged overdue.
+DASV_FIRST_CONTACT_WORKING_DAYS = env.int("DASV_FIRST_CONTACT_WORKING_DAYS", default=2)
+# Bank holidays of the `holidays` package's United Kingdom subdivision: ENG (England and Wales share
+# them), WLS, SCT or NIR.
+DASV_BANK_HOLIDAY_SUBDIVISION = env.str("DASV_BANK_HOLIDAY_SUBDIVISION", default="ENG")
 
 # --- Applications -----------------------------------------------------------------------------------
 
@@ -367,6 +379,10 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-records-purge-nightly": {
         "task": "agencies.tasks.idempotency_records_purge",
         "schedule": timedelta(days=1),
+    },
+    "referrals-contact-overdue-nightly": {
+        "task": "referrals.tasks.referrals_contact_overdue_flag",
+        "schedule": crontab(hour=1, minute=30),
     },
 }
 

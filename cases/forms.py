@@ -68,9 +68,13 @@ class GovukDateField(forms.Field):
     widget = GovukDateInput
 
     def __init__(self, *, required: bool = True, **kwargs: Any) -> None:
+        given = dict(kwargs.get("error_messages") or {})
         super().__init__(required=required, **kwargs)
-        label = str(self.label or "The date")
-        self.error_messages.setdefault("required", f"Enter {label[0].lower()}{label[1:]}")
+        # Django has already filled in its own "This field is required.": GOV.UK's wording replaces it
+        # unless the form gave its own.
+        if "required" not in given:
+            label = str(self.label or "The date")
+            self.error_messages["required"] = f"Enter {label[0].lower()}{label[1:]}"
 
     def to_python(self, value: Any) -> date | None:
         if isinstance(value, date) or value is None:

@@ -45,6 +45,8 @@ CASES_PER_PAGE = 25
 # People offered as "already known" perpetrators; more means the search should be narrowed.
 PEOPLE_LISTED = 20
 SAFE_CONTACT_FIELDS = ("safe_address", "safe_phone", "safe_times", "do_not_contact")
+# Where opening a case may lead on to, by keyword (`?next=referral`): never a URL, so no open redirect.
+CASE_CREATE_NEXT_STEPS = {"referral": "referral-create"}
 
 
 def case_worker_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -148,7 +150,13 @@ def _perpetrator_search(request: HttpRequest, *, victim_id: int | None = None) -
 @require_http_methods(["GET", "POST"])
 @case_worker_required
 def case_create_view(request: HttpRequest) -> HttpResponse:
-    """Open a case: the victim, a perpetrator (found among known people, or new), children, area, flags."""
+    """Open a case: the victim, a perpetrator (found among known people, or new), children, area, flags.
+
+    With `?next=referral` (from "Make a referral"), the new case goes on to its referral form.
+    """
+    next_step = request.GET.get("next", "")
+    if next_step not in CASE_CREATE_NEXT_STEPS:
+        next_step = ""
     search = _perpetrator_search(request)
     form = CaseCreateForm(
         request.POST if request.method == "POST" else None,
@@ -162,8 +170,15 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
             form_add_service_errors(form, error, form.SERVICE_ERROR_FIELDS)
         else:
             messages.success(request, f"Case {case.reference} opened for {case.victim.full_name}.")
+            if next_step:
+                return redirect(CASE_CREATE_NEXT_STEPS[next_step], case_pk=case.pk)
             return redirect("case-detail", pk=case.pk)
-    return render(request, "cases/case_create.html", {"form": form, **search})
+    # The form posts back with the search (so the people found stay choosable) and where to go next.
+    action_query = urlencode(
+        [(name, value) for name, value in (("perpetrator_search", search["query"]), ("next", next_step)) if value]
+    )
+    context = {"form": form, "next_step": next_step, "action_query": action_query, **search}
+    return render(request, "cases/case_create.html", context)
 
 
 @require_http_methods(["GET", "POST"])

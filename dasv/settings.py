@@ -342,6 +342,13 @@ SPECTACULAR_SETTINGS = {
         "ChildRelationshipEnum": "cases.models.Child.ChildRelationship",
         "YesNoNotKnownEnum": "cases.models.YesNoNotKnown",
         "RiskLevelEnum": "cases.models.RiskLevel",
+        "AgencyKindEnum": "agencies.models.Agency.Kind",
+        "MaracCriterionEnum": "referrals.models.MaracCriterion",
+        "ReferralEventKindEnum": "referrals.models.ReferralEvent.Kind",
+        "EngagementEnum": "referrals.models.Referral.Engagement",
+        "NotEngagedReasonEnum": "referrals.models.Referral.NotEngagedReason",
+        "ClosureOutcomeEnum": "referrals.models.Referral.ClosureOutcome",
+        "ContactAttemptOutcomeEnum": "referrals.models.ContactAttempt.Outcome",
     },
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "defaultModelsExpandDepth": -1, "tryItOutEnabled": False},
 }

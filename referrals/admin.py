@@ -1,4 +1,4 @@
-"""Routing policies in the admin: partnership administrators add and edit them until they are used."""
+"""Routing policies and safety measures in the admin: partnership administrators keep them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from referrals.models import RoutingPolicy
+from referrals.models import RoutingPolicy, SafetyMeasure
 
 
 @admin.register(RoutingPolicy)
@@ -44,3 +44,17 @@ class RoutingPolicyAdmin(SimpleHistoryAdmin):
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(SafetyMeasure)
+class SafetyMeasureAdmin(admin.ModelAdmin):
+    """The list of safety measures IDVAs record at closure. Measures in use are retired, not deleted,
+    so that past closures keep their meaning."""
+
+    list_display = ("name", "code", "position", "active")
+    list_editable = ("position", "active")
+    ordering = ("position", "name")
+
+    def has_delete_permission(self, request: HttpRequest, obj: SafetyMeasure | None = None) -> bool:
+        in_use = obj is not None and obj.pk is not None and obj.closures.exists()
+        return super().has_delete_permission(request, obj) and not in_use

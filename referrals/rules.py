@@ -193,8 +193,10 @@ _NEXT_STATUS: dict[str, dict[str, str]] = {
     REOPEN: {NOT_ENGAGED: CONTACTING},
     CLOSE: {ENGAGED: CLOSED, NOT_ENGAGED: CLOSED},
 }
-# Steps that change the status must keep the timeline in order; a contact attempt may be logged late.
-_ORDERED_STEPS = frozenset({RECORD_ENGAGED, RECORD_NOT_ENGAGED, REOPEN, CLOSE})
+# Steps that change the status or the IDVA must keep the timeline in order (a reallocation dated before
+# the allocation it replaces would read "from" someone not yet allocated); a contact attempt may be
+# logged late.
+_ORDERED_STEPS = frozenset({ALLOCATE, RECORD_ENGAGED, RECORD_NOT_ENGAGED, REOPEN, CLOSE})
 
 
 @dataclass(frozen=True)

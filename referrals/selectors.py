@@ -15,7 +15,15 @@ from agencies.models import Role, User
 from cases.models import Case, CaseParty
 from cases.selectors import actor_works_with_cases, visible_cases
 from referrals.models import ContactAttempt, Referral, ReferralEvent, RepeatMaracAlert, RoutingDecision, RoutingPolicy
-from referrals.rules import WORKFLOW_SERVICES, Policy, SpecialistFacts, age_on, caseload_band, specialist_posts
+from referrals.rules import (
+    WORKFLOW_SERVICES,
+    Policy,
+    ReferralState,
+    SpecialistFacts,
+    age_on,
+    caseload_band,
+    specialist_posts,
+)
 
 if TYPE_CHECKING:
     from agencies.actors import Actor
@@ -82,7 +90,8 @@ SEES_ALL_RECEIVED = (Role.IDVA_MANAGER, Role.MARAC_COORDINATOR)
 def visible_referrals(actor: Actor) -> QuerySet[Referral]:
     """The referrals the actor may see: those its agency made (for every case worker of that agency), and
     those its agency receives: all of them for the manager and MARAC coordinators (and the agency's API
-    keys), an IDVA only their own caseload. Analysts and other roles see none."""
+    keys), an IDVA only their own caseload; anyone, what they referred themselves. Analysts and other
+    roles see none."""
     if not actor_works_with_cases(actor):
         return Referral.objects.none()
     agency = actor.agency
@@ -91,10 +100,25 @@ def visible_referrals(actor: Actor) -> QuerySet[Referral]:
     if getattr(actor, "api_key", None) is not None or actor.has_role(*SEES_ALL_RECEIVED):
         condition = made | received
     elif actor.has_role(Role.IDVA):
-        condition = made | (received & Q(allocated_to=actor))
+        # Their caseload, and what they referred themselves (e.g. to MARAC, received by their own service).
+        condition = made | (received & (Q(allocated_to=actor) | Q(referrer=actor)))
     else:
-        condition = made
+        condition = made | Q(referrer=actor)
     return Referral.objects.filter(condition)
+
+
+def referral_state(*, referral: Referral) -> ReferralState:
+    """The referral as the workflow rules see it. The last step's day is that of the latest status change
+    on the timeline (contact attempts may be logged late, so they do not count); prefetched events are
+    used when the page loaded them."""
+    status_changes = [event.on for event in referral.events.all() if event.kind != ReferralEvent.Kind.CONTACT_ATTEMPT]
+    return ReferralState(
+        service=referral.service,
+        status=referral.status,
+        received_on=referral.received_on,
+        last_step_on=max(status_changes, default=referral.received_on),
+        first_contact_attempt_on=referral.first_contact_attempt_on,
+    )
 
 
 def can_allocate_referral(*, actor: Actor, referral: Referral) -> bool:

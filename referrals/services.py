@@ -44,7 +44,6 @@ from referrals.rules import (
     REOPEN,
     WORKFLOW_SERVICES,
     AssessmentFacts,
-    ReferralState,
     RoutingResult,
     closure_refusal,
     contact_attempt_refusal,
@@ -61,6 +60,7 @@ from referrals.selectors import (
     can_work_referral,
     earlier_referral_dates,
     policy_in_force_on,
+    referral_state,
 )
 
 if TYPE_CHECKING:
@@ -201,28 +201,16 @@ def referral_create(
 
 def _locked(referral: Referral) -> Referral:
     """The referral re-read under a row lock, so two people cannot step it at once."""
-    return Referral.objects.select_for_update().select_related("receiving_agency", "allocated_to").get(pk=referral.pk)
-
-
-def _last_step_on(referral: Referral) -> date:
-    last = (
-        referral.events.exclude(kind=ReferralEvent.Kind.CONTACT_ATTEMPT)
-        .order_by("-on")
-        .values_list("on", flat=True)
-        .first()
+    return (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("receiving_agency", "allocated_to")
+        .get(pk=referral.pk)
     )
-    return last or referral.received_on
 
 
 def _check_step(referral: Referral, step: str, *, on: date, field: str = "on") -> None:
     """Refuse a step the rules do not allow, naming the field at fault; nothing has been written."""
-    state = ReferralState(
-        service=referral.service,
-        status=referral.status,
-        received_on=referral.received_on,
-        last_step_on=_last_step_on(referral),
-        first_contact_attempt_on=referral.first_contact_attempt_on,
-    )
+    state = referral_state(referral=referral)
     refusal = step_refusal(state, step)
     if refusal:
         raise ValidationError({NON_FIELD_ERRORS: [refusal]})
@@ -342,7 +330,13 @@ def referral_engagement_record(
     referral.not_engaged_reason = reason if step == RECORD_NOT_ENGAGED else ""
     referral.not_engaged_detail = detail.strip() if step == RECORD_NOT_ENGAGED else ""
     referral.status = status_after(referral.status, step)
-    _save(referral, actor, ["engagement", "engagement_on", "not_engaged_reason", "not_engaged_detail", "status"])
+    # An engagement outcome ends the wait for a first contact.
+    referral.contact_overdue_since = None
+    _save(
+        referral,
+        actor,
+        ["engagement", "engagement_on", "not_engaged_reason", "not_engaged_detail", "status", "contact_overdue_since"],
+    )
     if step == RECORD_ENGAGED:
         _event(referral=referral, kind=ReferralEvent.Kind.ENGAGED, on=on, actor=actor, detail=detail.strip())
     else:
@@ -455,14 +449,15 @@ def referrals_contact_overdue_flag(*, today: date | None = None) -> dict[str, in
             if since != current:
                 updates.setdefault(since, []).append(pk)
         for since, pks in updates.items():
-            Referral.objects.filter(pk__in=pks).update(contact_overdue_since=since)
+            # updated_at moves too, so that partner systems syncing with `updated_since` see the flag.
+            Referral.objects.filter(pk__in=pks).update(contact_overdue_since=since, updated_at=timezone.now())
             if since is None:
                 cleared += len(pks)
             else:
                 flagged += len(pks)
         # Flags left on referrals that have since been contacted or moved on.
         stale = Referral.objects.filter(contact_overdue_since__isnull=False).exclude(pk__in=waiting.values("pk"))
-        cleared += stale.update(contact_overdue_since=None)
+        cleared += stale.update(contact_overdue_since=None, updated_at=timezone.now())
     return {"flagged": flagged, "cleared": cleared}
 
 
@@ -622,7 +617,13 @@ def _open_alert(alert: RepeatMaracAlert, actor: Actor | Any) -> RepeatMaracAlert
         actor_user(actor) is not None and actor.has_role(Role.MARAC_COORDINATOR),
         "Only a MARAC coordinator decides repeat-MARAC alerts.",
     )
-    alert = RepeatMaracAlert.objects.select_for_update().select_related("incident", "case").get(pk=alert.pk)
+    alert = RepeatMaracAlert.objects.select_for_update(of=("self",)).select_related("incident", "case").get(pk=alert.pk)
+    # The same alerts as the coordinator's queue (referrals.selectors.repeat_alert_list): on cases the
+    # agency may see. Without this a coordinator of any agency could dismiss any alert.
+    _require(
+        agency_has_object_permission(agency=actor.agency, perm=VIEW_CASE, obj=alert.case),
+        "This agency may not decide alerts on this case.",
+    )
     if alert.status != RepeatMaracAlert.Status.OPEN:
         raise ValidationError({NON_FIELD_ERRORS: [f"This alert was already {alert.get_status_display().lower()}."]})
     return alert

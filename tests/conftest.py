@@ -114,6 +114,8 @@ DATA_MIGRATIONS = [
     ("cases.migrations.0002_risk_instruments", "create_instruments"),
     ("referrals.migrations.0002_safelives_default_policy", "create_default_policy"),
     ("referrals.migrations.0003_admin_permissions", "grant"),
+    ("referrals.migrations.0005_idva_workflow_data", "forwards"),
+    ("referrals.migrations.0006_safety_measure_admin_permissions", "grant"),
 ]
 
 

@@ -29,7 +29,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     data = response.data
-    if isinstance(data, dict) and set(data) == {"detail"}:
+    # DRF answers other errors as {"detail": "..."}; a validation error's "detail" is a field of that name.
+    if isinstance(data, dict) and set(data) == {"detail"} and not isinstance(exc, exceptions.ValidationError):
         data = data["detail"]
     response.data = {"errors": _as_error_dict(data)}
     return response

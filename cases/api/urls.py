@@ -1,4 +1,4 @@
-"""URLs of the cases API: cases, people, incidents."""
+"""URLs of the cases API: cases, people, one incident (recording incidents is routed by referrals.api)."""
 
 from django.urls import path
 
@@ -9,7 +9,6 @@ urlpatterns = [
     path("cases/<int:pk>/", views.CaseDetailApi.as_view(), name="api-case-detail"),
     path("people/", views.PersonListApi.as_view(), name="api-person-list"),
     path("people/<int:pk>/", views.PersonDetailApi.as_view(), name="api-person-detail"),
-    path("incidents/", views.IncidentListApi.as_view(), name="api-incident-list"),
-    path("incidents/bulk/", views.IncidentBulkApi.as_view(), name="api-incident-bulk"),
+    # incidents/ and incidents/bulk/ are routed in referrals.api.urls, to views that raise repeat-MARAC alerts.
     path("incidents/<int:pk>/", views.IncidentDetailApi.as_view(), name="api-incident-detail"),
 ]

@@ -143,6 +143,9 @@ class IncidentListApi(AccessLoggedListApi):
     serializer_class = IncidentOutputSerializer
     filter_serializer_class = IncidentFilterSerializer
     logged_model = Incident
+    # How a new incident is recorded. The routes use the referrals app's subclasses, which record through
+    # referrals.services.incident_report (repeat-MARAC alerts); cases may not import referrals.
+    record_incident = staticmethod(incident_record)
 
     def get_queryset(self) -> Any:
         return incident_list(actor=self.request.user, **self.filters())
@@ -161,7 +164,7 @@ class IncidentListApi(AccessLoggedListApi):
     def post(self, request: Request) -> Response:
         serializer = IncidentInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        outcome = incident_record(actor=request.user, **serializer.validated_data)
+        outcome = self.record_incident(actor=request.user, **serializer.validated_data)
         return Response(
             IncidentOutputSerializer(outcome.incident).data,
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
@@ -172,6 +175,8 @@ class IncidentBulkApi(APIView):
     """Record up to 5,000 incidents; each row succeeds or fails on its own."""
 
     permission_classes = [IsAgencyActor]
+    # As IncidentListApi.record_incident: the route uses the referrals app's subclass.
+    record_incident = staticmethod(incident_record)
 
     @extend_schema(
         request=IncidentInputSerializer(many=True),
@@ -216,7 +221,7 @@ class IncidentBulkApi(APIView):
             serializer.is_valid(raise_exception=True)
             # Each row in its own savepoint: a failed row leaves nothing behind and stops nothing else.
             with transaction.atomic():
-                outcome = incident_record(actor=context["request"].user, **serializer.validated_data)
+                outcome = self.record_incident(actor=context["request"].user, **serializer.validated_data)
         except (exceptions.APIException, DjangoValidationError, PermissionDenied) as error:
             response = exception_handler(error, {"request": context["request"], "view": self})
             if response is None:  # pragma: no cover - the handler answers every exception caught here

@@ -1,11 +1,14 @@
-"""API views of the referrals app: risk assessments, submitted, routed and referred in one request."""
+"""API views of the referrals app: risk assessments (submitted, routed and referred in one request),
+referrals and the IDVA workflow's steps, and the incident endpoints (which check for repeat MARACs)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,14 +17,43 @@ from rest_framework.views import APIView
 from agencies.api.base import AccessLoggedListApi, access_log_view
 from agencies.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from agencies.api.permissions import IsAgencyActor
+from cases.api.views import IncidentBulkApi, IncidentListApi
 from cases.models import RiskAssessment
 from cases.selectors import risk_assessment_get, risk_assessment_list
 from referrals.api.serializers import (
+    AllocateInputSerializer,
+    CloseInputSerializer,
+    ContactAttemptInputSerializer,
+    EngagementInputSerializer,
+    ErrorsOutputSerializer,
+    ReferralDetailOutputSerializer,
+    ReferralFilterSerializer,
+    ReferralInputSerializer,
+    ReferralOutputSerializer,
+    ReopenInputSerializer,
     RiskAssessmentFilterSerializer,
     RiskAssessmentInputSerializer,
     RiskAssessmentOutputSerializer,
 )
-from referrals.services import risk_assessment_submit
+from referrals.models import Referral
+from referrals.selectors import (
+    can_allocate_referral,
+    can_work_referral,
+    closure_for,
+    referral_detail,
+    referral_get,
+    referral_list,
+)
+from referrals.services import (
+    contact_attempt_record,
+    incident_report,
+    referral_allocate,
+    referral_close,
+    referral_create,
+    referral_engagement_record,
+    referral_reopen,
+    risk_assessment_submit,
+)
 
 
 def _with_routing(assessments: QuerySet[RiskAssessment]) -> QuerySet[RiskAssessment]:
@@ -66,3 +98,206 @@ class RiskAssessmentDetailApi(APIView):
         assessment = risk_assessment_get(actor=request.user, pk=pk)
         access_log_view(request, assessment)
         return Response(RiskAssessmentOutputSerializer(assessment).data)
+
+
+# --- Referrals -------------------------------------------------------------------------------------
+
+
+def _detail(request: Request, pk: int) -> tuple[Referral, dict[str, Any]]:
+    """The referral as the detail shows it (timeline, contact attempts, closure), read afresh."""
+    referral = referral_detail(actor=request.user, pk=pk)
+    return referral, ReferralDetailOutputSerializer(referral, context={"closure": closure_for(referral=referral)}).data
+
+
+def _detail_response(request: Request, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+    _, data = _detail(request, pk)
+    return Response(data, status=status_code)
+
+
+def _referral_to_act_on(request: Request, pk: int, may_act: Callable[..., bool]) -> Referral:
+    """The referral, when the caller may see it (else 404) and may take the step (else 403), checked before
+    the body so that a caller who may not act learns nothing from validation. The service checks again."""
+    referral = referral_get(actor=request.user, pk=pk)
+    if not may_act(actor=request.user, referral=referral):
+        raise PermissionDenied("Your role does not allow this step on this referral.")
+    return referral
+
+
+@extend_schema_view(get=extend_schema(parameters=[ReferralFilterSerializer]))
+class ReferralListApi(AccessLoggedListApi):
+    """Referrals the caller may see: those its agency made, and those it receives (an IDVA sees their own
+    caseload; the manager, the MARAC coordinator and the agency's API keys all of them). Refer a case
+    (`POST`)."""
+
+    serializer_class = ReferralOutputSerializer
+    filter_serializer_class = ReferralFilterSerializer
+    logged_model = Referral
+
+    def get_queryset(self) -> Any:
+        return referral_list(actor=self.request.user, **self.filters())
+
+    @extend_schema(
+        request=ReferralInputSerializer,
+        responses={201: ReferralDetailOutputSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description="Refers a case the caller's agency may change to a service, referred by the caller's "
+        "agency. `is_repeat` is decided now and stored. 400 with field errors (nothing written) when, for "
+        "example, consent was not given and `consent_reason` is empty; 403 when the caller may only view "
+        "the case.",
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        serializer = ReferralInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        referral = referral_create(actor=request.user, **serializer.validated_data)
+        # The referral as made, not re-read through the caller's view: an IDVA referring to their own
+        # service may make a referral that is not in their caseload, and must still see what they sent.
+        data = ReferralDetailOutputSerializer(referral, context={"closure": None}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ReferralDetailApi(APIView):
+    """One referral, with its timeline, contact attempts and closure outcomes."""
+
+    permission_classes = [IsAgencyActor]
+
+    @extend_schema(responses=ReferralDetailOutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        referral, data = _detail(request, pk)
+        access_log_view(request, referral)
+        return Response(data)
+
+
+_STEP_RESPONSES = {
+    400: OpenApiResponse(
+        response=ErrorsOutputSerializer,
+        description="The step is refused (field errors, or `non_field_errors` when the "
+        "referral's status does not allow it); nothing is written.",
+    ),
+    403: OpenApiResponse(
+        response=ErrorsOutputSerializer, description="The caller may see the referral but not take this step."
+    ),
+    404: OpenApiResponse(response=ErrorsOutputSerializer, description="No referral the caller may see."),
+}
+
+
+class ReferralAllocateApi(APIView):
+    """Allocate (or reallocate) a referral to an IDVA."""
+
+    permission_classes = [IsAgencyActor]
+
+    @extend_schema(
+        request=AllocateInputSerializer,
+        responses={200: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description="The receiving agency's IDVA manager (or its API key) allocates to an active IDVA of the "
+        "agency, listed by `GET /api/v1/staff/?role=idva`. Answers the referral.",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        referral = _referral_to_act_on(request, pk, can_allocate_referral)
+        serializer = AllocateInputSerializer(data=request.data, context={"request": request, "view": self})
+        serializer.is_valid(raise_exception=True)
+        referral_allocate(actor=request.user, referral=referral, **serializer.validated_data)
+        return _detail_response(request, pk)
+
+
+class ReferralContactAttemptApi(APIView):
+    """Log an attempt to reach the victim through their safe contact details."""
+
+    permission_classes = [IsAgencyActor]
+
+    @extend_schema(
+        request=ContactAttemptInputSerializer,
+        responses={201: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description="The allocated IDVA, the manager or the receiving agency's API key logs an attempt; the "
+        "first moves the referral to `contacting` and clears an overdue flag. Answers 201 with the referral.",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        referral = _referral_to_act_on(request, pk, can_work_referral)
+        serializer = ContactAttemptInputSerializer(data=request.data, context={"request": request, "view": self})
+        serializer.is_valid(raise_exception=True)
+        contact_attempt_record(actor=request.user, referral=referral, **serializer.validated_data)
+        return _detail_response(request, pk, status_code=status.HTTP_201_CREATED)
+
+
+class ReferralEngagementApi(APIView):
+    """Record whether the victim engaged."""
+
+    permission_classes = [IsAgencyActor]
+
+    @extend_schema(
+        request=EngagementInputSerializer,
+        responses={200: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description="`engaged` after a contact attempt; `not_engaged` with its `reason` (and `detail` when "
+        "the reason is `other`). Answers the referral.",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        referral = _referral_to_act_on(request, pk, can_work_referral)
+        serializer = EngagementInputSerializer(data=request.data, context={"request": request, "view": self})
+        serializer.is_valid(raise_exception=True)
+        referral_engagement_record(actor=request.user, referral=referral, **serializer.validated_data)
+        return _detail_response(request, pk)
+
+
+class ReferralCloseApi(APIView):
+    """Close a referral with its outcome and what the support achieved."""
+
+    permission_classes = [IsAgencyActor]
+
+    @extend_schema(
+        request=CloseInputSerializer,
+        responses={200: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description="Only a referral with an engagement outcome closes, with an outcome that fits it "
+        "(`support_completed` or `victim_withdrew` after engagement, `not_engaged` without). Answers the "
+        "referral, with its `closure`.",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        referral = _referral_to_act_on(request, pk, can_work_referral)
+        serializer = CloseInputSerializer(data=request.data, context={"request": request, "view": self})
+        serializer.is_valid(raise_exception=True)
+        referral_close(actor=request.user, referral=referral, **serializer.validated_data)
+        return _detail_response(request, pk)
+
+
+class ReferralReopenApi(APIView):
+    """Re-open a referral that did not engage, when the victim gets back in touch."""
+
+    permission_classes = [IsAgencyActor]
+
+    @extend_schema(
+        request=ReopenInputSerializer,
+        responses={200: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        description="A `not_engaged` referral goes back to `contacting`. Answers the referral.",
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        referral = _referral_to_act_on(request, pk, can_work_referral)
+        serializer = ReopenInputSerializer(data=request.data, context={"request": request, "view": self})
+        serializer.is_valid(raise_exception=True)
+        referral_reopen(actor=request.user, referral=referral, **serializer.validated_data)
+        return _detail_response(request, pk)
+
+
+# --- Incidents, recorded through the referrals service -----------------------------------------------
+
+
+class ReferralsIncidentListApi(IncidentListApi):
+    """Incidents in the cases the caller's agency may see; record one (`POST`). A new incident between a
+    victim and perpetrator referred to MARAC in the previous 365 days raises a repeat-MARAC alert."""
+
+    record_incident = staticmethod(incident_report)
+
+
+class ReferralsIncidentBulkApi(IncidentBulkApi):
+    """Record up to 5,000 incidents; each row succeeds or fails on its own, and each new incident is checked
+    for a repeat MARAC as a single one is."""
+
+    record_incident = staticmethod(incident_report)

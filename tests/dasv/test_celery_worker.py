@@ -17,6 +17,7 @@ from audit.models import AccessLog
 from audit.services import access_log_record
 from audit.tasks import access_log_verify
 from dasv.celery import app
+from tests.conftest import restore_migration_data
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +36,8 @@ def worker(transactional_db) -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must run the worker test: it needs CELERY_BROKER_URL and PostgreSQL.")
         pytest.skip("needs Redis (CELERY_BROKER_URL) and PostgreSQL: run it with `make test`")
+    # An earlier transactional test may have emptied what the data migrations made (role groups...).
+    restore_migration_data()
     queue = f"test-{uuid.uuid4().hex[:8]}"
     name = f"{queue}@localhost"
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "dasv.settings"}
@@ -84,6 +87,40 @@ def test_task_runs_on_a_real_worker_over_redis(worker):
     outcome = result.get(timeout=60)
     assert result.state == "SUCCESS"
     assert outcome == {"ok": True, "rows_checked": 3, "first_broken_id": None}
+
+
+@pytest.mark.worker
+def test_nightly_first_contact_check_runs_on_a_real_worker(worker):
+    """The nightly first-contact job, run by the worker, flags a referral with no contact attempt for
+    weeks and leaves one contacted the day it arrived; a second run changes nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from referrals.models import Referral
+    from referrals.services import contact_attempt_record
+    from referrals.tasks import referrals_contact_overdue_flag
+    from tests.factories.referrals import referral_at
+
+    long_ago = timezone.localdate() - timedelta(days=30)
+    waiting = referral_at(Referral.Status.ALLOCATED, received_on=long_ago)
+    contacted = referral_at(Referral.Status.ALLOCATED, received_on=long_ago)
+    contact_attempt_record(
+        actor=contacted.idva,
+        referral=contacted.referral,
+        made_on=long_ago,
+        method="phone_call",
+        safe_to_leave_message=False,
+        outcome="no_answer",
+    )
+    first = referrals_contact_overdue_flag.apply_async(queue=worker).get(timeout=60)
+    second = referrals_contact_overdue_flag.apply_async(queue=worker).get(timeout=60)
+    assert first == {"flagged": 1, "cleared": 0}
+    assert second == {"flagged": 0, "cleared": 0}
+    waiting.referral.refresh_from_db()
+    contacted.referral.refresh_from_db()
+    assert waiting.referral.contact_overdue_since is not None
+    assert contacted.referral.contact_overdue_since is None
 
 
 def test_suite_runs_on_postgresql_in_ci():

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from agencies.models import Role
 from cases.models import Case, Person, SafeContact
-from referrals.models import RoutingPolicy
+from referrals.models import Referral, RoutingPolicy, SafetyMeasure
 from tests.factories.agencies import UserFactory
 from tests.factories.cases import case_worker, idva_service, make_case, submit_dash
+from tests.factories.referrals import referral_at
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +69,33 @@ def test_an_idva_band_must_sit_below_the_marac_threshold():
         RoutingPolicy.objects.create(
             name="Bad", effective_from=date(2032, 1, 1), marac_threshold=15, idva_band_min=14, idva_band_max=16
         )
+
+
+def test_partnership_admin_keeps_the_safety_measures(signed_in_client):
+    """A partnership administrator adds a safety measure and retires one; closures keep what they had."""
+    client = signed_in_client(UserFactory(roles=[Role.PARTNERSHIP_ADMIN]))
+    response = client.post(
+        reverse("admin:referrals_safetymeasure_add"),
+        {"code": "tecsos-phone", "name": "TecSOS phone", "position": 20, "active": "on"},
+    )
+    assert response.status_code == 302, response.content
+    assert SafetyMeasure.objects.get(code="tecsos-phone").active
+    assert client.get(reverse("admin:referrals_safetymeasure_changelist")).status_code == 200
+
+
+def test_a_safety_measure_in_use_cannot_be_deleted(signed_in_client):
+    """A measure recorded on a closure can be retired but not deleted."""
+    setup = referral_at(Referral.Status.CLOSED)
+    measure = SafetyMeasure.objects.get(code="sanctuary-scheme")
+    setup.referral.closure.safety_measures.add(measure)
+    client = signed_in_client(UserFactory(roles=[Role.PARTNERSHIP_ADMIN]))
+    response = client.get(reverse("admin:referrals_safetymeasure_delete", args=[measure.pk]))
+    assert response.status_code == 403
+    unused = SafetyMeasure.objects.get(code="personal-alarm")
+    assert client.get(reverse("admin:referrals_safetymeasure_delete", args=[unused.pk])).status_code == 200
+
+
+def test_safety_measures_are_not_editable_by_case_workers(signed_in_client):
+    """An IDVA has no admin access to the list."""
+    client = signed_in_client(UserFactory(roles=[Role.IDVA]))
+    assert client.get(reverse("admin:referrals_safetymeasure_changelist")).status_code in (302, 403)

@@ -157,7 +157,7 @@ def test_the_service_errors_on_answers_map_onto_the_questions(idva, case):
     """The service's "q3: ..." answer errors land on question 3 (when the form's own check is bypassed)."""
     from django.core.exceptions import ValidationError
 
-    from referrals.forms import DashForm
+    from referrals.forms.assessments import DashForm
 
     form = DashForm(data={}, questions=[{"key": "q1", "prompt": "One?"}, {"key": "q3", "prompt": "Three?"}])
     form.is_valid()
@@ -284,7 +284,7 @@ def test_external_grade_of_another_agencys_case_is_404(idva, case):
 def test_score_chart_plots_scored_assessments_oldest_first(idva, case):
     """The chart plots DASH scores oldest first, labels at most four dates when there are many, and
     leaves out recorded grades."""
-    from referrals.views import score_chart
+    from referrals.views.cases import score_chart
 
     today = timezone.localdate()
     for days, score in enumerate([9, 12, 15, 14, 17, 13, 24, 0]):

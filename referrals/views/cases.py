@@ -36,9 +36,9 @@ from cases.selectors import (
     risk_assessment_get,
     safe_contact_for,
 )
-from referrals.forms import DashForm, ExternalGradeForm
+from referrals.forms.assessments import DashForm, ExternalGradeForm
 from referrals.models import MaracCriterion, RoutingDecision
-from referrals.selectors import referral_list_for_case, routing_decision_for
+from referrals.selectors import referral_list_for_case, routing_decision_for, visible_referrals
 from referrals.services import risk_assessment_submit
 
 # The score chart's drawing area, in SVG user units.
@@ -135,6 +135,9 @@ def case_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "chart": score_chart(assessments),
         "referrals": list(referral_list_for_case(actor=request.user, case=case)),
+        # The case's referrals this user may open (a case worker sees every referral listed, but the
+        # referral page only for those their agency made or receives, and for an IDVA their own).
+        "openable_referral_ids": set(visible_referrals(request.user).filter(case=case).values_list("pk", flat=True)),
         "can_change": can_change_case(actor=request.user, case=case),
         "shows_safe_contact": shows_safe_contact,
         "safe_contact": safe_contact_for(actor=request.user, case=case) if shows_safe_contact else None,

@@ -29,6 +29,36 @@ NO_ASSESSMENT = "none"
 CONSENT_REASON_REQUIRED = "Say why the referral is shared without consent."
 
 
+def consent_field() -> forms.ChoiceField:
+    """Whether the victim consented (every form that makes a referral asks it)."""
+    return forms.ChoiceField(
+        label="Has the victim consented to the referral?",
+        choices=Referral.Consent.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the victim consented to the referral"},
+    )
+
+
+def consent_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label="If not given: why is the referral shared without consent?",
+        required=False,
+        max_length=4000,
+        help_text="Say why the referral is shared without consent: for example, the risk of serious harm to "
+        "the victim or to their children.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def clean_consent(form: forms.Form) -> None:
+    """The reason is asked under "Not given" only: required there, dropped under "Given"."""
+    cleaned = form.cleaned_data
+    if cleaned.get("consent") == Referral.Consent.GIVEN:
+        cleaned["consent_reason"] = ""
+    elif cleaned.get("consent") and not cleaned.get("consent_reason", "").strip():
+        form.add_error("consent_reason", CONSENT_REASON_REQUIRED)
+
+
 class ReferralCaseSearchForm(GovukFormMixin, forms.Form):
     """The first question of a referral: which case, found among the cases the user's agency may see."""
 
@@ -100,20 +130,8 @@ class ReferralForm(GovukFormMixin, forms.Form):
         help_text="For example, what has happened recently, the victim's concerns, and any risk to children.",
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    consent = forms.ChoiceField(
-        label="Has the victim consented to the referral?",
-        choices=Referral.Consent.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select whether the victim consented to the referral"},
-    )
-    consent_reason = forms.CharField(
-        label="If not given: why is the referral shared without consent?",
-        required=False,
-        max_length=4000,
-        help_text="Say why the referral is shared without consent: for example, the risk of serious harm to "
-        "the victim or to their children.",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    consent = consent_field()
+    consent_reason = consent_reason_field()
     referrer_name = forms.CharField(
         label="Your name",
         max_length=160,
@@ -175,10 +193,7 @@ class ReferralForm(GovukFormMixin, forms.Form):
         # Answers under a hidden reveal are dropped: they belong to a choice the user did not make.
         if cleaned.get("service") not in MARAC_SERVICES:
             cleaned["reasons"] = []
-        if cleaned.get("consent") == Referral.Consent.GIVEN:
-            cleaned["consent_reason"] = ""
-        elif cleaned.get("consent") and not cleaned.get("consent_reason", "").strip():
-            self.add_error("consent_reason", CONSENT_REASON_REQUIRED)
+        clean_consent(self)
         return cleaned
 
     def risk_assessment_chosen(self) -> RiskAssessment | None:

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from agencies.govuk_forms import GovukFormMixin
-from referrals.forms.intake import CONSENT_REASON_REQUIRED
+from referrals.forms.intake import clean_consent, consent_field, consent_reason_field
 from referrals.models import Referral
 
 ALL_OPEN = ""
@@ -42,20 +42,8 @@ class RepeatAlertConfirmForm(GovukFormMixin, forms.Form):
 
     govuk_label_size = "s"
 
-    consent = forms.ChoiceField(
-        label="Has the victim consented to the referral?",
-        choices=Referral.Consent.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select whether the victim consented to the referral"},
-    )
-    consent_reason = forms.CharField(
-        label="If not given: why is the referral shared without consent?",
-        required=False,
-        max_length=4000,
-        help_text="Say why the referral is shared without consent: for example, the risk of serious harm to "
-        "the victim or to their children.",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    consent = consent_field()
+    consent_reason = consent_reason_field()
     details = forms.CharField(
         label="What should MARAC know?",
         required=False,
@@ -66,13 +54,8 @@ class RepeatAlertConfirmForm(GovukFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        cleaned = self.cleaned_data
-        # The reason is revealed only under "Not given": an answer left under "Given" is dropped.
-        if cleaned.get("consent") == Referral.Consent.GIVEN:
-            cleaned["consent_reason"] = ""
-        elif cleaned.get("consent") and not cleaned.get("consent_reason"):
-            self.add_error("consent_reason", CONSENT_REASON_REQUIRED)
-        return cleaned
+        clean_consent(self)
+        return self.cleaned_data
 
 
 class RepeatAlertDismissForm(GovukFormMixin, forms.Form):

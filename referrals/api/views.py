@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -181,109 +181,97 @@ _STEP_RESPONSES = {
 }
 
 
-class ReferralAllocateApi(APIView):
+class _ReferralStepApi(APIView):
+    """One step of the workflow: 404 when the caller cannot see the referral, 403 when it may not take the
+    step (both before the body is read), 400 when the service refuses; answers the referral."""
+
+    permission_classes = [IsAgencyActor]
+    input_serializer_class: type[serializers.Serializer]
+    may_act: Callable[..., bool]
+    take_step: Callable[..., Any]
+    success_status = status.HTTP_200_OK
+
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        referral = _referral_to_act_on(request, pk, type(self).may_act)
+        serializer = self.input_serializer_class(data=request.data, context={"request": request, "view": self})
+        serializer.is_valid(raise_exception=True)
+        type(self).take_step(actor=request.user, referral=referral, **serializer.validated_data)
+        return _detail_response(request, pk, status_code=self.success_status)
+
+
+def _step_schema(request: type[serializers.Serializer], description: str, *, created: bool = False) -> Any:
+    return extend_schema_view(
+        post=extend_schema(
+            request=request,
+            responses={201 if created else 200: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
+            parameters=[IDEMPOTENCY_KEY_PARAMETER],
+            description=description,
+        )
+    )
+
+
+@_step_schema(
+    AllocateInputSerializer,
+    "The receiving agency's IDVA manager (or its API key) allocates to an active IDVA of the agency, listed by "
+    "`GET /api/v1/staff/?role=idva`. Answers the referral.",
+)
+class ReferralAllocateApi(_ReferralStepApi):
     """Allocate (or reallocate) a referral to an IDVA."""
 
-    permission_classes = [IsAgencyActor]
-
-    @extend_schema(
-        request=AllocateInputSerializer,
-        responses={200: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        description="The receiving agency's IDVA manager (or its API key) allocates to an active IDVA of the "
-        "agency, listed by `GET /api/v1/staff/?role=idva`. Answers the referral.",
-    )
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        referral = _referral_to_act_on(request, pk, can_allocate_referral)
-        serializer = AllocateInputSerializer(data=request.data, context={"request": request, "view": self})
-        serializer.is_valid(raise_exception=True)
-        referral_allocate(actor=request.user, referral=referral, **serializer.validated_data)
-        return _detail_response(request, pk)
+    input_serializer_class = AllocateInputSerializer
+    may_act = staticmethod(can_allocate_referral)
+    take_step = staticmethod(referral_allocate)
 
 
-class ReferralContactAttemptApi(APIView):
+@_step_schema(
+    ContactAttemptInputSerializer,
+    "The allocated IDVA, the manager or the receiving agency's API key logs an attempt; the first moves the "
+    "referral to `contacting` and clears an overdue flag. Answers 201 with the referral.",
+    created=True,
+)
+class ReferralContactAttemptApi(_ReferralStepApi):
     """Log an attempt to reach the victim through their safe contact details."""
 
-    permission_classes = [IsAgencyActor]
-
-    @extend_schema(
-        request=ContactAttemptInputSerializer,
-        responses={201: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        description="The allocated IDVA, the manager or the receiving agency's API key logs an attempt; the "
-        "first moves the referral to `contacting` and clears an overdue flag. Answers 201 with the referral.",
-    )
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        referral = _referral_to_act_on(request, pk, can_work_referral)
-        serializer = ContactAttemptInputSerializer(data=request.data, context={"request": request, "view": self})
-        serializer.is_valid(raise_exception=True)
-        contact_attempt_record(actor=request.user, referral=referral, **serializer.validated_data)
-        return _detail_response(request, pk, status_code=status.HTTP_201_CREATED)
+    input_serializer_class = ContactAttemptInputSerializer
+    may_act = staticmethod(can_work_referral)
+    take_step = staticmethod(contact_attempt_record)
+    success_status = status.HTTP_201_CREATED
 
 
-class ReferralEngagementApi(APIView):
+@_step_schema(
+    EngagementInputSerializer,
+    "`engaged` after a contact attempt; `not_engaged` with its `reason` (and `detail` when the reason is "
+    "`other`). Answers the referral.",
+)
+class ReferralEngagementApi(_ReferralStepApi):
     """Record whether the victim engaged."""
 
-    permission_classes = [IsAgencyActor]
-
-    @extend_schema(
-        request=EngagementInputSerializer,
-        responses={200: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        description="`engaged` after a contact attempt; `not_engaged` with its `reason` (and `detail` when "
-        "the reason is `other`). Answers the referral.",
-    )
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        referral = _referral_to_act_on(request, pk, can_work_referral)
-        serializer = EngagementInputSerializer(data=request.data, context={"request": request, "view": self})
-        serializer.is_valid(raise_exception=True)
-        referral_engagement_record(actor=request.user, referral=referral, **serializer.validated_data)
-        return _detail_response(request, pk)
+    input_serializer_class = EngagementInputSerializer
+    may_act = staticmethod(can_work_referral)
+    take_step = staticmethod(referral_engagement_record)
 
 
-class ReferralCloseApi(APIView):
+@_step_schema(
+    CloseInputSerializer,
+    "Only a referral with an engagement outcome closes, with an outcome that fits it (`support_completed` or "
+    "`victim_withdrew` after engagement, `not_engaged` without). Answers the referral, with its `closure`.",
+)
+class ReferralCloseApi(_ReferralStepApi):
     """Close a referral with its outcome and what the support achieved."""
 
-    permission_classes = [IsAgencyActor]
-
-    @extend_schema(
-        request=CloseInputSerializer,
-        responses={200: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        description="Only a referral with an engagement outcome closes, with an outcome that fits it "
-        "(`support_completed` or `victim_withdrew` after engagement, `not_engaged` without). Answers the "
-        "referral, with its `closure`.",
-    )
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        referral = _referral_to_act_on(request, pk, can_work_referral)
-        serializer = CloseInputSerializer(data=request.data, context={"request": request, "view": self})
-        serializer.is_valid(raise_exception=True)
-        referral_close(actor=request.user, referral=referral, **serializer.validated_data)
-        return _detail_response(request, pk)
+    input_serializer_class = CloseInputSerializer
+    may_act = staticmethod(can_work_referral)
+    take_step = staticmethod(referral_close)
 
 
-class ReferralReopenApi(APIView):
+@_step_schema(ReopenInputSerializer, "A `not_engaged` referral goes back to `contacting`. Answers the referral.")
+class ReferralReopenApi(_ReferralStepApi):
     """Re-open a referral that did not engage, when the victim gets back in touch."""
 
-    permission_classes = [IsAgencyActor]
-
-    @extend_schema(
-        request=ReopenInputSerializer,
-        responses={200: ReferralDetailOutputSerializer, **_STEP_RESPONSES},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        description="A `not_engaged` referral goes back to `contacting`. Answers the referral.",
-    )
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        referral = _referral_to_act_on(request, pk, can_work_referral)
-        serializer = ReopenInputSerializer(data=request.data, context={"request": request, "view": self})
-        serializer.is_valid(raise_exception=True)
-        referral_reopen(actor=request.user, referral=referral, **serializer.validated_data)
-        return _detail_response(request, pk)
+    input_serializer_class = ReopenInputSerializer
+    may_act = staticmethod(can_work_referral)
+    take_step = staticmethod(referral_reopen)
 
 
 # --- Incidents, recorded through the referrals service -----------------------------------------------

@@ -52,6 +52,11 @@ USERS: list[tuple[str, str, list[str], str]] = [
     ("idva.a8", "idva-service", [Role.IDVA], User.SpecialistPost.A8),
     ("idva.health", "idva-service", [Role.IDVA], User.SpecialistPost.HEALTH),
     ("idva.stalking", "idva-service", [Role.IDVA], User.SpecialistPost.STALKING),
+    # The rest of a team of 15.4 FTE, as in the seed report: second Young People's and A8 posts, and
+    # generic IDVAs (team09 part-time: IDVA_PART_TIME).
+    ("idva.young-people.2", "idva-service", [Role.IDVA], User.SpecialistPost.YOUNG_PEOPLE),
+    ("idva.a8.2", "idva-service", [Role.IDVA], User.SpecialistPost.A8),
+    *[(f"idva.team{number:02d}", "idva-service", [Role.IDVA], "") for number in range(1, 10)],
     ("idva.manager", "idva-service", [Role.IDVA_MANAGER], ""),
     ("marac.coordinator", "idva-service", [Role.MARAC_COORDINATOR], ""),
     ("police", "police", [Role.AGENCY_REP], ""),
@@ -63,6 +68,8 @@ USERS: list[tuple[str, str, list[str], str]] = [
     ("analyst", "dasv-partnership", [Role.ANALYST], ""),
     ("admin", "dasv-partnership", [Role.PARTNERSHIP_ADMIN], ""),
 ]
+# Working time of the IDVAs who are not full-time (the rest are): 15.4 FTE in all, as in the seed report.
+IDVA_PART_TIME = {"idva.team09": 0.4}
 
 
 @dataclass

@@ -26,6 +26,8 @@ from cases.services import PartyInput, case_create, incident_record, safe_contac
 DEMO_SEED = 2026
 DEMO_CASE_COUNT = 300
 DEMO_REFERENCE_PREFIX = "DEMO-"
+# The referral volume's incidents (referrals.demo_volume): not story cases, and far more of them.
+DEMO_VOLUME_PREFIX = "DEMO-VOL-"
 # Cases open over several years, on both sides of the partnership's 2020 routing rule. Fixed dates
 # (not "today") keep the plan the same on every run.
 FIRST_OPENED = date(2018, 1, 4)
@@ -299,9 +301,9 @@ def seed_cases(*, stdout: TextIO, count: int = DEMO_CASE_COUNT) -> list[DemoCase
     today = timezone.localdate()
     existing = {
         (agency_id, reference): case_id
-        for agency_id, reference, case_id in Incident.objects.filter(
-            source_reference__startswith=DEMO_REFERENCE_PREFIX
-        ).values_list("reported_to_id", "source_reference", "case_id")
+        for agency_id, reference, case_id in Incident.objects.filter(source_reference__startswith=DEMO_REFERENCE_PREFIX)
+        .exclude(source_reference__startswith=DEMO_VOLUME_PREFIX)
+        .values_list("reported_to_id", "source_reference", "case_id")
     }
     known_cases = (
         Case.objects.select_related("victim")

@@ -21,6 +21,7 @@ COPY agencies ./agencies
 COPY audit ./audit
 COPY cases ./cases
 COPY referrals ./referrals
+COPY marac ./marac
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # --- Runtime ----------------------------------------------------------------------------------------

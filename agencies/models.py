@@ -295,3 +295,47 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller} {self.method} {self.path} ({self.key})"
+
+
+class AgencyAction(Tracked):
+    """An action assigned to one agency, with a due date and an outcome: the shared base of MARAC actions,
+    perpetrator panel actions and DHR action-plan actions (design.md section 2). Each app keeps its own
+    concrete table; the transitions are shared services (agencies.services.agency_action_*).
+
+    Responsibility for an action stays with the agency it is assigned to (MARAC is not an agency).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        NOT_DONE = "not_done", "Not done"
+
+    class NotDoneReason(models.TextChoices):
+        CIRCUMSTANCES_CHANGED = "circumstances_changed", "Circumstances changed"
+        AGENCY_DID_NOT_ACT = "agency_did_not_act", "The agency did not act"
+
+    description = models.TextField()
+    assigned_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    not_done_reason = models.CharField(max_length=30, choices=NotDoneReason.choices, blank=True)
+    completed_on = models.DateField(null=True, blank=True, help_text="The day it was done, or found not done.")
+    # Progress notes, oldest first: [{"on": "2026-03-04", "by": "Name, Agency", "text": "..."}].
+    updates = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(status="open") & models.Q(completed_on__isnull=True) & models.Q(not_done_reason=""))
+                | (models.Q(status="done") & models.Q(completed_on__isnull=False) & models.Q(not_done_reason=""))
+                | (models.Q(status="not_done") & models.Q(completed_on__isnull=False) & ~models.Q(not_done_reason="")),
+                name="%(app_label)s_%(class)s_outcome_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assigned_agency}: {self.description[:60]}"
+
+    def is_overdue(self, today: Any) -> bool:
+        return self.status == self.Status.OPEN and self.due_on < today

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.utils import get_group_obj_perms_model
 
 from agencies.actors import actor_user
-from agencies.models import ROLE_NAMES, Agency, AgencyObjectPermission, ApiKey, Area, Role, User
+from agencies.models import ROLE_NAMES, Agency, AgencyAction, AgencyObjectPermission, ApiKey, Area, Role, User
 from audit.models import AccessLog
 from audit.services import access_log_record
 
@@ -271,3 +271,91 @@ def two_factor_enrol(*, device: TOTPDevice, by: User) -> list[str]:
     StaticToken.objects.bulk_create(StaticToken(device=backup, token=code) for code in codes)
     access_log_record(action=AccessLog.Action.TWO_FACTOR_ENROLLED, actor=by, obj=device.user)
     return codes
+
+
+# --- Actions assigned to agencies (MARAC, perpetrator panel, DHR action plans) ----------------------
+
+
+def _action_by(actor: Any, action: AgencyAction) -> str:
+    """Who is acting on an action, for its progress notes; only its own agency may act."""
+    if actor.agency.pk != action.assigned_agency.pk:
+        raise PermissionDenied("Only the agency the action is assigned to may update it.")
+    user = actor_user(actor)
+    return f"{user.get_full_name()}, {actor.agency.name}" if user else f"A system of {actor.agency.name}"
+
+
+def _status_words(action: AgencyAction) -> str:
+    return AgencyAction.Status(action.status).label.lower()
+
+
+def _action_note(action: AgencyAction, *, on: date, by: str, text: str) -> None:
+    action.updates = [*action.updates, {"on": on.isoformat(), "by": by, "text": text}]
+
+
+def _action_save(action: AgencyAction, actor: Any) -> AgencyAction:
+    action.updated_by = actor_user(actor)
+    action.full_clean()
+    action.save()
+    return action
+
+
+def _action_locked(action: AgencyAction) -> AgencyAction:
+    # Abstract base: each concrete table has its own manager.
+    manager: Any = type(action)._default_manager
+    return cast(AgencyAction, manager.select_for_update(of=("self",)).get(pk=action.pk))
+
+
+@transaction.atomic
+def agency_action_update(*, actor: Any, action: AgencyAction, text: str, on: date | None = None) -> AgencyAction:
+    """Add a progress note to an open action."""
+    action = _action_locked(action)
+    by = _action_by(actor, action)
+    if action.status != AgencyAction.Status.OPEN:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [f"The action is {AgencyAction.Status(action.status).label.lower()}."]}
+        )
+    if not text.strip():
+        raise ValidationError({"text": ["Say what has been done."]})
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise ValidationError({"on": ["The date cannot be in the future."]})
+    _action_note(action, on=on, by=by, text=text.strip())
+    return _action_save(action, actor)
+
+
+@transaction.atomic
+def agency_action_complete(*, actor: Any, action: AgencyAction, on: date, note: str = "") -> AgencyAction:
+    """Record an open action as done, on the day it was done."""
+    action = _action_locked(action)
+    by = _action_by(actor, action)
+    _action_close_checks(action, on)
+    action.status = AgencyAction.Status.DONE
+    action.completed_on = on
+    _action_note(action, on=on, by=by, text=note.strip() or "Done.")
+    return _action_save(action, actor)
+
+
+@transaction.atomic
+def agency_action_not_done(*, actor: Any, action: AgencyAction, reason: str, on: date, note: str = "") -> AgencyAction:
+    """Record an open action as not done, with why: circumstances changed, or the agency did not act."""
+    action = _action_locked(action)
+    by = _action_by(actor, action)
+    _action_close_checks(action, on)
+    if reason not in AgencyAction.NotDoneReason.values:
+        raise ValidationError({"reason": ["Choose why the action was not done."]})
+    action.status = AgencyAction.Status.NOT_DONE
+    action.not_done_reason = reason
+    action.completed_on = on
+    _action_note(action, on=on, by=by, text=note.strip() or AgencyAction.NotDoneReason(reason).label + ".")
+    return _action_save(action, actor)
+
+
+def _action_close_checks(action: AgencyAction, on: date) -> None:
+    if action.status != AgencyAction.Status.OPEN:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [f"The action is already {AgencyAction.Status(action.status).label.lower()}."]}
+        )
+    if on > timezone.localdate():
+        raise ValidationError({"on": ["The date cannot be in the future."]})
+    if on < action.created_at.date():
+        raise ValidationError({"on": ["The date cannot be before the action was agreed."]})

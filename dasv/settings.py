@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "referrals",
+    "marac",
 ]
 
 MIDDLEWARE = [

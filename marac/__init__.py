@@ -1,0 +1,1 @@
+"""MARAC: meeting schedules, meetings, agendas, research, attendance, actions and MARAC Plus."""

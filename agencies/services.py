@@ -317,8 +317,7 @@ def agency_action_update(*, actor: Any, action: AgencyAction, text: str, on: dat
     if not text.strip():
         raise ValidationError({"text": ["Say what has been done."]})
     on = on or timezone.localdate()
-    if on > timezone.localdate():
-        raise ValidationError({"on": ["The date cannot be in the future."]})
+    _action_date_checks(action, on)
     _action_note(action, on=on, by=by, text=text.strip())
     return _action_save(action, actor)
 
@@ -355,7 +354,12 @@ def _action_close_checks(action: AgencyAction, on: date) -> None:
         raise ValidationError(
             {NON_FIELD_ERRORS: [f"The action is already {AgencyAction.Status(action.status).label.lower()}."]}
         )
+    _action_date_checks(action, on)
+
+
+def _action_date_checks(action: AgencyAction, on: date) -> None:
     if on > timezone.localdate():
         raise ValidationError({"on": ["The date cannot be in the future."]})
-    if on < action.created_at.date():
+    # The local day it was agreed: an action agreed at 00:30 in summer is 23:30 UTC the day before.
+    if on < timezone.localdate(action.created_at):
         raise ValidationError({"on": ["The date cannot be before the action was agreed."]})

@@ -92,6 +92,9 @@ def plan_agenda(
         for slot in slots:
             if free[slot.meeting_id] <= 0:
                 continue
+            # working_days_between gives 0 for a meeting before receipt, which a lead of 0 would accept.
+            if slot.on < referral.received_on:
+                continue
             if working_days_between(referral.received_on, slot.on, holidays=holidays) < research_working_days:
                 continue
             free[slot.meeting_id] -= 1
@@ -123,7 +126,9 @@ def agenda_order(items: Iterable[ListedCase]) -> list[int]:
     then adult-only cases; each group oldest referral first. Items the coordinator placed by hand keep
     their positions (1-based) and the others fill the gaps in that order."""
     items = list(items)
-    pinned = {item.pinned_position: item.item_id for item in items if item.pinned_position is not None}
+    # A sorted list, not a dict by position, so that two items pinned to one position both stay (the
+    # lower id there, the other next) rather than one silently replacing the other.
+    pinned = sorted((item.pinned_position, item.item_id) for item in items if item.pinned_position is not None)
     flowing = sorted(
         (item for item in items if item.pinned_position is None),
         key=lambda item: (not item.has_children, item.received_on, item.item_id),
@@ -132,13 +137,13 @@ def agenda_order(items: Iterable[ListedCase]) -> list[int]:
     position = 1
     queue = iter(flowing)
     while len(order) < len(items):
-        if position in pinned:
-            order.append(pinned.pop(position))
+        if pinned and pinned[0][0] <= position:
+            order.append(pinned.pop(0)[1])
         else:
             following = next(queue, None)
             if following is None:
                 # Pinned positions beyond the end close up, in their order.
-                order.extend(item_id for _, item_id in sorted(pinned.items()))
+                order.extend(item_id for _, item_id in pinned)
                 break
             order.append(following.item_id)
         position += 1

@@ -1,4 +1,5 @@
-"""Pure MARAC rules: the days a schedule meets, and where waiting referrals go on agendas.
+"""Pure MARAC rules: the days a schedule meets, where waiting referrals go on agendas, and the figures of
+the SafeLives quarterly MARAC data return.
 
 Plain inputs and outputs (dates, numbers, small records), so every boundary can be tested exhaustively;
 marac.services feeds them from the database and stores what they decide.
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from agencies.calendar import working_days_between
+from referrals.rules import age_on
 
 # A case heard at MARAC this many days ago or more is listed for notice when it comes back.
 TWELVE_MONTHS_DAYS = 365
@@ -148,3 +150,143 @@ def agenda_order(items: Iterable[ListedCase]) -> list[int]:
             order.append(following.item_id)
         position += 1
     return order
+
+
+# SafeLives quarterly MARAC data return ------------------------------------------------------------------
+
+# Person.Ethnicity values counted as Black, Asian or racially minoritised: the Black, Asian, Mixed and Other
+# ethnic groups. White British, White other and Not known are not counted. SafeLives' older "B&ME" wording
+# could be read to include White minorities (Irish, Gypsy or Traveller, Eastern European), but our
+# ethnicity choices record only "White other", which mixes those with e.g. White Americans, so counting
+# it would overstate the figure; the choice is the partnership's to revisit if ethnicity becomes finer.
+RACIALLY_MINORITISED_ETHNICITIES = frozenset({"black", "asian", "mixed", "other"})
+# Person.Sexuality values counted as LGBT+ (a trans victim counts too, whatever their sexuality).
+LGBT_SEXUALITIES = frozenset({"gay_lesbian", "bisexual", "other"})
+YES = "yes"
+MALE = "male"
+POLICE = "police"
+YOUNG_VICTIM_AGES = (16, 17)
+YOUNG_PERPETRATOR_UP_TO = 17
+QUARTERS = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class HeardCase:
+    """The plain facts of one agenda item heard at a MARAC meeting, as the SafeLives return needs them."""
+
+    heard_on: date
+    is_repeat: bool
+    children_count: int
+    referring_agency_kind: str
+    victim_ethnicity: str
+    victim_sexuality: str
+    victim_disability: str
+    victim_gender: str
+    victim_born: date | None
+    perpetrators_born: tuple[date | None, ...] = ()
+    victim_trans: str = "not_known"
+
+
+@dataclass(frozen=True)
+class SafeLivesReturn:
+    """The figures of the SafeLives quarterly MARAC data return for one area and quarter.
+
+    `cases_discussed` is the quarter's total; the other counts are cases among them. Percentages are of
+    the cases discussed, rounded half up to one decimal, and None when no case was discussed.
+    """
+
+    cases_discussed: int
+    repeat_cases: int
+    children: int
+    # (referring agency kind, cases), by kind: a tuple, not a dict, so the return stays immutable.
+    referrals_by_agency_kind: tuple[tuple[str, int], ...]
+    police_referrals: int
+    partner_referrals: int
+    police_percentage: float | None
+    partner_percentage: float | None
+    racially_minoritised_victims: int
+    lgbt_victims: int
+    disabled_victims: int
+    male_victims: int
+    victims_aged_16_17: int
+    cases_with_perpetrator_aged_17_or_under: int
+
+
+def percentage(part: int, whole: int) -> float | None:
+    """`part` as a percentage of `whole`, rounded half up to one decimal (None for a whole of 0).
+
+    Integer arithmetic, so that 1 of 16 is 6.3 and not the 6.2 that float rounding of 6.25 gives.
+    """
+    if whole == 0:
+        return None
+    tenths = (2000 * part + whole) // (2 * whole)
+    return tenths / 10
+
+
+def safelives_return(cases: Iterable[HeardCase]) -> SafeLivesReturn:
+    """The SafeLives quarterly MARAC data return for the cases heard in a quarter.
+
+    SafeLives counts cases *discussed*: each heard agenda item is one case, so a case heard at two
+    meetings of the quarter counts twice (and its children twice). Ages are taken on the meeting day;
+    an unknown birth date counts in no age group. A case counts once among those with a perpetrator aged
+    17 or under however many of its perpetrators are. Police referrals are those whose referring agency
+    is the police; partner referrals are all others (the IDVA service included), as SafeLives'
+    "partner agency referrals" are. Black, Asian or racially minoritised victims are those of the Black,
+    Asian, Mixed or Other ethnic groups (not White British, White other or Not known); LGBT+ victims are
+    gay, lesbian, bisexual or of another sexuality, or trans.
+    """
+    cases = list(cases)
+    total = len(cases)
+    by_kind: dict[str, int] = {}
+    for case in cases:
+        by_kind[case.referring_agency_kind] = by_kind.get(case.referring_agency_kind, 0) + 1
+    police = by_kind.get(POLICE, 0)
+
+    def victim_young(case: HeardCase) -> bool:
+        age = age_on(case.victim_born, case.heard_on)
+        return age is not None and YOUNG_VICTIM_AGES[0] <= age <= YOUNG_VICTIM_AGES[1]
+
+    def perpetrator_young(case: HeardCase) -> bool:
+        ages = (age_on(born, case.heard_on) for born in case.perpetrators_born)
+        return any(age is not None and age <= YOUNG_PERPETRATOR_UP_TO for age in ages)
+
+    return SafeLivesReturn(
+        cases_discussed=total,
+        repeat_cases=sum(case.is_repeat for case in cases),
+        children=sum(case.children_count for case in cases),
+        referrals_by_agency_kind=tuple(sorted(by_kind.items())),
+        police_referrals=police,
+        partner_referrals=total - police,
+        police_percentage=percentage(police, total),
+        partner_percentage=percentage(total - police, total),
+        racially_minoritised_victims=sum(case.victim_ethnicity in RACIALLY_MINORITISED_ETHNICITIES for case in cases),
+        lgbt_victims=sum(case.victim_sexuality in LGBT_SEXUALITIES or case.victim_trans == YES for case in cases),
+        disabled_victims=sum(case.victim_disability == YES for case in cases),
+        male_victims=sum(case.victim_gender == MALE for case in cases),
+        victims_aged_16_17=sum(victim_young(case) for case in cases),
+        cases_with_perpetrator_aged_17_or_under=sum(perpetrator_young(case) for case in cases),
+    )
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    """The first and last days of quarter `quarter` (1-4) of the financial year starting in April of
+    `year`: Q1 April-June, Q2 July-September, Q3 October-December, Q4 January-March of the next
+    calendar year (so 2025-26 Q4 is `quarter_bounds(2025, 4)`, January to March 2026).
+
+    SafeLives collects MARAC data by calendar quarter (published as the 12 months to the end of March,
+    June, September or December), so these are the same quarters under the financial-year labels the
+    partnership's reports use (domain.md section 8).
+    """
+    if quarter not in QUARTERS:
+        raise ValueError(f"A quarter is 1 to 4, not {quarter}.")
+    # Q1 starts in April (month 4), Q2 July, Q3 October, Q4 January of the next calendar year.
+    first = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
+    following = date(first.year + (first.month == 10), (first.month + 2) % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def quarter_label(year: int, quarter: int) -> str:
+    """The financial-year label of a quarter: "2025-26 Q4"."""
+    if quarter not in QUARTERS:
+        raise ValueError(f"A quarter is 1 to 4, not {quarter}.")
+    return f"{year}-{(year + 1) % 100:02d} Q{quarter}"

@@ -85,6 +85,15 @@ DASV_FIRST_CONTACT_WORKING_DAYS = env.int("DASV_FIRST_CONTACT_WORKING_DAYS", def
 # them), WLS, SCT or NIR.
 DASV_BANK_HOLIDAY_SUBDIVISION = env.str("DASV_BANK_HOLIDAY_SUBDIVISION", default="ENG")
 
+# --- MARAC --------------------------------------------------------------------------------------------
+
+# Working days member agencies have to research a case before the meeting that hears it: a referral
+# received fewer working days before a meeting goes on a later one.
+DASV_MARAC_RESEARCH_WORKING_DAYS = env.int("DASV_MARAC_RESEARCH_WORKING_DAYS", default=2)
+# Member agencies see the cases on a published agenda until this many days after the meeting (longer
+# while they have an open action on the case); the nightly job then takes the access away.
+DASV_MARAC_ACCESS_DAYS_AFTER = env.int("DASV_MARAC_ACCESS_DAYS_AFTER", default=30)
+
 # --- Applications -----------------------------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -391,6 +400,14 @@ CELERY_BEAT_SCHEDULE = {
     "referrals-contact-overdue-nightly": {
         "task": "referrals.tasks.referrals_contact_overdue_flag",
         "schedule": crontab(hour=1, minute=30),
+    },
+    "marac-meetings-generate-daily": {
+        "task": "marac.tasks.meetings_generate_all",
+        "schedule": crontab(hour=1, minute=45),
+    },
+    "marac-access-expire-nightly": {
+        "task": "marac.tasks.marac_access_expire",
+        "schedule": crontab(hour=2, minute=0),
     },
 }
 

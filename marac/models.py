@@ -120,6 +120,8 @@ class AgendaItem(Tracked):
     meeting = models.ForeignKey(MaracMeeting, on_delete=models.PROTECT, related_name="agenda_items")
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="agenda_items")
     position = models.PositiveSmallIntegerField()
+    # The coordinator put the item at this position by hand: building the agenda again keeps it there.
+    position_pinned = models.BooleanField(default=False)
     has_children = models.BooleanField(default=False)
     is_repeat = models.BooleanField(default=False)
     # Twelve months or more since the case was last heard at MARAC: listed for notice.
@@ -203,6 +205,9 @@ class MaracAccessGrant(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="marac_access_grants")
     granted_at = models.DateTimeField(auto_now_add=True)
+    # The agency could already see the case for another reason (it recorded or referred it, or is the
+    # IDVA service): the nightly job never takes that access away.
+    had_access_before = models.BooleanField(default=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -359,6 +359,11 @@ SPECTACULAR_SETTINGS = {
         "NotEngagedReasonEnum": "referrals.models.Referral.NotEngagedReason",
         "ClosureOutcomeEnum": "referrals.models.Referral.ClosureOutcome",
         "ContactAttemptOutcomeEnum": "referrals.models.ContactAttempt.Outcome",
+        "AgencyActionNotDoneReasonEnum": "agencies.models.AgencyAction.NotDoneReason",
+        "AgencyActionStatusEnum": "agencies.models.AgencyAction.Status",
+        "MeetingKindEnum": "marac.models.MeetingKind",
+        "MaracMeetingStatusEnum": "marac.models.MaracMeeting.Status",
+        "AgendaItemOutcomeEnum": "marac.models.AgendaItem.Outcome",
     },
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "defaultModelsExpandDepth": -1, "tryItOutEnabled": False},
 }
@@ -408,6 +413,14 @@ CELERY_BEAT_SCHEDULE = {
     "marac-access-expire-nightly": {
         "task": "marac.tasks.marac_access_expire",
         "schedule": crontab(hour=2, minute=0),
+    },
+    "marac-actions-overdue-nightly": {
+        "task": "marac.tasks.marac_actions_overdue_notify",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "marac-research-reminders-daily": {
+        "task": "marac.tasks.research_reminders_send_all",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

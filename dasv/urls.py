@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("agencies.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("referrals.api.urls")),
+    path("marac/", include("marac.api.urls")),
     # The schema is public: it describes an open-source API and holds no data.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from agencies.models import Agency, AgencyAction, Area, Tracked, tracked_history
 from referrals.models import Referral
@@ -86,6 +87,8 @@ class MaracMeeting(Tracked):
     cancellation_reason = models.TextField(blank=True)
     confidentiality_confirmed = models.BooleanField(default=False)
     minutes_approved_at = models.DateTimeField(null=True, blank=True)
+    # The last day member agencies were reminded of missing research: at most one reminder a day.
+    research_reminded_on = models.DateField(null=True, blank=True, editable=False)
 
     history = tracked_history()
 
@@ -130,6 +133,10 @@ class AgendaItem(Tracked):
     deferred_reason = models.TextField(blank=True)
     discussion_summary = models.TextField(blank=True)
     risk_after_discussion = models.CharField(max_length=10, blank=True)
+    # The MARAC Plus referral an escalation made: recording the outcome again never refers twice.
+    escalation_referral = models.OneToOneField(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="escalated_from"
+    )
 
     history = tracked_history()
 
@@ -158,6 +165,9 @@ class Research(Tracked):
     opinion = models.TextField(blank=True)
     withheld = models.TextField(blank=True, help_text="What is withheld, and why.")
     submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
 
     history = tracked_history()
 
@@ -169,6 +179,8 @@ class Research(Tracked):
 
 
 class Attendance(Tracked):
+    """Whether an agency was at a meeting (and who represented it), sent apologies or was absent."""
+
     class Status(models.TextChoices):
         PRESENT = "present", "Present"
         APOLOGIES = "apologies", "Apologies"
@@ -190,11 +202,32 @@ class MaracAction(AgencyAction):
     """An action agreed at MARAC for one agenda item, owned by the agency it is assigned to."""
 
     agenda_item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="actions")
+    # The day the coordinators were told it is overdue: the nightly digest names each action once.
+    overdue_notified_on = models.DateField(null=True, blank=True, editable=False)
 
     history = tracked_history()
 
     class Meta(AgencyAction.Meta):
         ordering = ["due_on", "pk"]
+
+
+class MinutesAmendment(Tracked):
+    """A change to approved minutes: the approved record stays as it was, and each amendment is kept
+    beside it, with who made it (`created_by`) and when."""
+
+    meeting = models.ForeignKey(MaracMeeting, on_delete=models.PROTECT, related_name="amendments")
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+    )
+    text = models.TextField()
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting", "made_at", "pk"]
+        constraints = [models.CheckConstraint(condition=~models.Q(text=""), name="minutes_amendment_has_text")]
+
+    def __str__(self) -> str:
+        return f"Amendment to the minutes of {self.meeting} at {self.made_at:%Y-%m-%d %H:%M}"
 
 
 class MaracAccessGrant(models.Model):

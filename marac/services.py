@@ -1,5 +1,5 @@
-"""Writes for MARAC: generating meetings from schedules, moving and cancelling them, building agendas and
-the coordinator's changes to them."""
+"""Writes for MARAC: generating meetings from schedules, moving and cancelling them, building and publishing
+agendas, research, the meeting's record (attendance, outcomes, actions, minutes) and reminders."""
 
 from __future__ import annotations
 
@@ -10,25 +10,29 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from agencies.actors import actor_user
 from agencies.calendar import bank_holidays
-from agencies.models import Agency, Area, Role
-from agencies.selectors import objects_for_agency
+from agencies.models import Agency, Area, Role, User
+from agencies.selectors import agency_has_object_permission, objects_for_agency
 from agencies.services import object_permission_grant, object_permission_revoke
-from cases.models import Case, CaseAgencyPermission
+from cases.models import Case, CaseAgencyPermission, RiskLevel
 from cases.selectors import VIEW_CASE
 from marac.models import (
     AgendaItem,
+    Attendance,
     ClosureDate,
     MaracAccessGrant,
     MaracAction,
     MaracMeeting,
     MeetingKind,
     MeetingSchedule,
+    MinutesAmendment,
+    Research,
 )
 from marac.rules import (
     ListedCase,
@@ -41,6 +45,7 @@ from marac.rules import (
 )
 from marac.selectors import agenda_waiting_referrals, last_heard_on, meetings_open_for_agenda, schedule_in_force
 from referrals.models import Referral
+from referrals.services import referral_create
 
 if TYPE_CHECKING:
     from agencies.actors import Actor
@@ -600,3 +605,392 @@ def marac_access_expire(*, today: date | None = None) -> dict[str, int]:
             grant.revoked_at = timezone.now()
             grant.save(update_fields=["revoked_at"])
     return {"revoked": revoked, "kept": kept}
+
+
+# --- Research ----------------------------------------------------------------------------------------------
+
+# Users with these roles research for their agency; an agency's system may too, with a write key.
+RESEARCH_ROLES = (Role.AGENCY_REP, Role.IDVA, Role.IDVA_MANAGER, Role.MARAC_COORDINATOR)
+
+
+def _may_research(*, actor: Actor | Any, item: AgendaItem) -> bool:
+    """The actor researches for an active agency that sees the case and sits at this MARAC: a member
+    serving the meeting's area, or the IDVA service (which brings the victim's voice)."""
+    api_key = getattr(actor, "api_key", None)
+    if api_key is not None:
+        if not api_key.can_write:
+            return False
+    elif actor_user(actor) is None or not actor.has_role(*RESEARCH_ROLES):
+        return False
+    agency = actor.agency
+    if not agency.active:
+        return False
+    sits_at_marac = agency.kind == Agency.Kind.IDVA_SERVICE or (
+        agency.is_marac_member and agency.areas.filter(pk=item.meeting.area_id).exists()
+    )
+    return sits_at_marac and agency_has_object_permission(agency=agency, perm=VIEW_CASE, obj=item.referral.case)
+
+
+@transaction.atomic
+def research_save(
+    *,
+    actor: Actor | Any,
+    agenda_item: AgendaItem,
+    holds_information: bool,
+    facts: str = "",
+    opinion: str = "",
+    withheld: str = "",
+    submit: bool = True,
+) -> Research:
+    """Record (or change) what the actor's agency holds on an agenda item's case: facts apart from opinion,
+    and what is withheld and why. One record per item and agency; `submit=False` keeps it a draft (and
+    withdraws an earlier submission). Only while the agenda is published and the meeting not yet held.
+    Research reads the agency's own records: it never reads or changes the victim's safe contact."""
+    item = _locked_item(agenda_item)
+    if not _may_research(actor=actor, item=item):
+        raise PermissionDenied("This agency may not research this case for this MARAC.")
+    if item.meeting.status != MaracMeeting.Status.AGENDA_PUBLISHED:
+        state = MaracMeeting.Status(item.meeting.status).label.lower()
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [f"The meeting is {state}: research is taken between publishing and the meeting."]}
+        )
+    if holds_information and not facts.strip():
+        raise ValidationError({"facts": ["Record the relevant facts the agency holds."]})
+    by = actor_user(actor)
+    research = (
+        Research.objects.select_for_update(of=("self",)).filter(agenda_item=item, agency=actor.agency).first()
+    ) or Research(agenda_item=item, agency=actor.agency, created_by=by)
+    research.holds_information = holds_information
+    research.facts = facts.strip()
+    research.opinion = opinion.strip()
+    research.withheld = withheld.strip()
+    research.submitted_at = timezone.now() if submit else None
+    research.submitted_by = by if submit else None
+    research.updated_by = by
+    research.full_clean()
+    research.save()
+    return research
+
+
+# --- The meeting: attendance, confidentiality, outcomes and actions -----------------------------------------
+
+APPROVED_MESSAGE = "The minutes are approved: record an amendment."
+
+
+def _check_recordable(meeting: MaracMeeting) -> None:
+    """The meeting's record is written once its agenda is published, until the minutes are approved."""
+    if meeting.status == MaracMeeting.Status.MINUTES_APPROVED:
+        raise ValidationError({NON_FIELD_ERRORS: [APPROVED_MESSAGE]})
+    if meeting.status not in (MaracMeeting.Status.AGENDA_PUBLISHED, MaracMeeting.Status.HELD):
+        state = MaracMeeting.Status(meeting.status).label.lower()
+        raise ValidationError({NON_FIELD_ERRORS: [f"The meeting is {state}: its agenda is not published."]})
+
+
+@transaction.atomic
+def attendance_record(
+    *, actor: Actor | Any, meeting: MaracMeeting, agency: Agency, status: str, representative: str = ""
+) -> Attendance:
+    """Record whether an agency attended (and who represented it), sent apologies or was absent; recording
+    it again replaces what was recorded."""
+    _require_coordinator(actor, "Only a MARAC coordinator records attendance.")
+    meeting = _locked_meeting(meeting)
+    _check_recordable(meeting)
+    errors: dict[str, list[str]] = {}
+    if status not in Attendance.Status.values:
+        errors["status"] = ["Choose present, apologies or absent."]
+    if not agency.active:
+        errors["agency"] = [f"{agency.name} is no longer active."]
+    if errors:
+        raise ValidationError(errors)
+    by = actor_user(actor)
+    attendance = Attendance.objects.select_for_update(of=("self",)).filter(meeting=meeting, agency=agency).first()
+    attendance = attendance or Attendance(meeting=meeting, agency=agency, created_by=by)
+    attendance.status = status
+    attendance.representative = representative.strip()
+    attendance.updated_by = by
+    attendance.full_clean()
+    attendance.save()
+    return attendance
+
+
+@transaction.atomic
+def meeting_confidentiality_confirm(*, actor: Actor | Any, meeting: MaracMeeting) -> MaracMeeting:
+    """Record that the confidentiality statement was read and agreed at the meeting."""
+    _require_coordinator(actor, "Only a MARAC coordinator confirms the confidentiality statement.")
+    meeting = _locked_meeting(meeting)
+    _check_recordable(meeting)
+    if not meeting.confidentiality_confirmed:
+        meeting.confidentiality_confirmed = True
+        _save_meeting(meeting, actor, ["confidentiality_confirmed"])
+    return meeting
+
+
+RECORDED_OUTCOMES = (AgendaItem.Outcome.HEARD, AgendaItem.Outcome.DEFERRED, AgendaItem.Outcome.ESCALATED)
+
+
+@transaction.atomic
+def agenda_item_outcome_record(
+    *,
+    actor: Actor | Any,
+    item: AgendaItem,
+    outcome: str,
+    discussion_summary: str = "",
+    risk_after_discussion: str = "",
+    deferred_reason: str = "",
+) -> AgendaItem:
+    """Record what the meeting did with a case: heard, deferred (saying why) or escalated to MARAC Plus.
+    Escalating refers the case to MARAC Plus once (the original referral's reasons and consent carried
+    over); an escalated item keeps that outcome."""
+    _require_coordinator(actor, "Only a MARAC coordinator records outcomes.")
+    item = _locked_item(item)
+    _check_recordable(_locked_meeting(item.meeting))
+    errors: dict[str, list[str]] = {}
+    if outcome not in RECORDED_OUTCOMES:
+        errors["outcome"] = ["Choose heard, deferred or escalated to MARAC Plus."]
+    elif item.escalation_referral_id is not None and outcome != AgendaItem.Outcome.ESCALATED:
+        errors["outcome"] = ["The case has been referred to MARAC Plus: the item stays escalated."]
+    elif outcome == AgendaItem.Outcome.ESCALATED and item.meeting.kind == MeetingKind.MARAC_PLUS:
+        errors["outcome"] = ["This is a MARAC Plus meeting: the case is heard here."]
+    if outcome == AgendaItem.Outcome.DEFERRED and not deferred_reason.strip():
+        errors["deferred_reason"] = ["Say why the case is deferred."]
+    if risk_after_discussion and risk_after_discussion not in RiskLevel.values:
+        errors["risk_after_discussion"] = ["Choose standard, medium or high, or leave it blank."]
+    if errors:
+        raise ValidationError(errors)
+    item.outcome = outcome
+    item.discussion_summary = discussion_summary.strip()
+    item.risk_after_discussion = risk_after_discussion
+    item.deferred_reason = deferred_reason.strip() if outcome == AgendaItem.Outcome.DEFERRED else ""
+    if outcome == AgendaItem.Outcome.ESCALATED and item.escalation_referral_id is None:
+        item.escalation_referral = _marac_plus_referral(actor=actor, item=item)
+    item.updated_by = actor_user(actor)
+    item.full_clean()
+    item.save()
+    return item
+
+
+def _marac_plus_referral(*, actor: Actor | Any, item: AgendaItem) -> Referral:
+    """Refer the item's case to MARAC Plus, as the coordinator, received today."""
+    original = item.referral
+    receiving = original.receiving_agency
+    day = timezone.localdate(item.meeting.starts_at)
+    return referral_create(
+        actor=actor,
+        case=original.case,
+        service=Referral.Service.MARAC_PLUS,
+        received_on=timezone.localdate(),
+        risk_assessment=original.risk_assessment,
+        reasons=list(original.reasons),
+        details=f"Escalated by the {item.meeting.get_kind_display()} of {day:%d %B %Y} (agenda item {item.pk}).",
+        consent=original.consent,
+        consent_reason=original.consent_reason,
+        receiving_agency=receiving if receiving.kind == Agency.Kind.IDVA_SERVICE and receiving.active else None,
+    )
+
+
+@transaction.atomic
+def marac_action_create(
+    *, actor: Actor | Any, item: AgendaItem, assigned_agency: Agency, description: str, due_on: date
+) -> MaracAction:
+    """Agree an action for an item's case, owned by the agency it is assigned to. An agency that cannot
+    yet see the case is given view access for this meeting, which the nightly expiry keeps while the
+    action is open and takes back after."""
+    _require_coordinator(actor, "Only a MARAC coordinator records actions.")
+    item = _locked_item(item)
+    meeting = _locked_meeting(item.meeting)
+    _check_recordable(meeting)
+    errors: dict[str, list[str]] = {}
+    if not description.strip():
+        errors["description"] = ["Say what the agency is to do."]
+    if due_on < timezone.localdate(meeting.starts_at):
+        errors["due_on"] = ["The action cannot be due before the meeting."]
+    if not assigned_agency.active:
+        errors["assigned_agency"] = [f"{assigned_agency.name} is no longer active."]
+    if errors:
+        raise ValidationError(errors)
+    by = actor_user(actor)
+    action = MaracAction(
+        agenda_item=item,
+        assigned_agency=assigned_agency,
+        description=description.strip(),
+        due_on=due_on,
+        created_by=by,
+        updated_by=by,
+    )
+    action.full_clean()
+    action.save()
+    case = item.referral.case
+    if not agency_has_object_permission(agency=assigned_agency, perm=VIEW_CASE, obj=case):
+        object_permission_grant(
+            agency=assigned_agency, perm=VIEW_CASE, obj=case, reason=_access_reason(meeting), by=actor
+        )
+        MaracAccessGrant.objects.update_or_create(
+            meeting=meeting,
+            agency=assigned_agency,
+            case=case,
+            defaults={"had_access_before": False, "revoked_at": None},
+        )
+    return action
+
+
+@transaction.atomic
+def meeting_held(*, actor: Actor | Any, meeting: MaracMeeting) -> MaracMeeting:
+    """Record that the meeting took place: it has started, and the confidentiality statement was agreed."""
+    _require_coordinator(actor, "Only a MARAC coordinator records a meeting as held.")
+    meeting = _locked_meeting(meeting)
+    if meeting.status != MaracMeeting.Status.AGENDA_PUBLISHED:
+        state = MaracMeeting.Status(meeting.status).label.lower()
+        raise ValidationError({NON_FIELD_ERRORS: [f"The meeting is {state}: only a published meeting is held."]})
+    if meeting.starts_at > timezone.now():
+        raise ValidationError({NON_FIELD_ERRORS: ["The meeting has not started yet."]})
+    if not meeting.confidentiality_confirmed:
+        raise ValidationError({NON_FIELD_ERRORS: ["Confirm the confidentiality statement first."]})
+    meeting.status = MaracMeeting.Status.HELD
+    _save_meeting(meeting, actor, ["status"])
+    return meeting
+
+
+# --- Minutes -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def minutes_approve(*, actor: Actor | Any, meeting: MaracMeeting) -> MaracMeeting:
+    """Approve a held meeting's minutes, as its chair (the approving coordinator chairs a meeting with none
+    recorded). Every item needs its outcome; from now on changes are amendments."""
+    _require_coordinator(actor, "Only a MARAC coordinator, as chair, approves minutes.")
+    meeting = _locked_meeting(meeting)
+    if meeting.status != MaracMeeting.Status.HELD:
+        state = MaracMeeting.Status(meeting.status).label.lower()
+        raise ValidationError({NON_FIELD_ERRORS: [f"The meeting is {state}: minutes are approved once it is held."]})
+    pending = meeting.agenda_items.filter(outcome=AgendaItem.Outcome.PENDING).select_related("referral__case")
+    missing = [f"{item.position}. {item.referral.case.reference}" for item in pending.order_by("position", "pk")]
+    if missing:
+        raise ValidationError({NON_FIELD_ERRORS: [f"Record the outcome of {', '.join(missing)}."]})
+    meeting.status = MaracMeeting.Status.MINUTES_APPROVED
+    meeting.minutes_approved_at = timezone.now()
+    fields = ["status", "minutes_approved_at"]
+    if meeting.chair_id is None:
+        meeting.chair = actor_user(actor)
+        fields.append("chair")
+    _save_meeting(meeting, actor, fields)
+    return meeting
+
+
+@transaction.atomic
+def minutes_amend(
+    *, actor: Actor | Any, meeting: MaracMeeting, text: str, item: AgendaItem | None = None
+) -> MinutesAmendment:
+    """Amend approved minutes: the amendment is kept beside the approved record, which stays unchanged."""
+    _require_coordinator(actor, "Only a MARAC coordinator amends minutes.")
+    meeting = _locked_meeting(meeting)
+    if meeting.status != MaracMeeting.Status.MINUTES_APPROVED:
+        raise ValidationError({NON_FIELD_ERRORS: ["Only approved minutes are amended: change the record itself."]})
+    errors: dict[str, list[str]] = {}
+    if not text.strip():
+        errors["text"] = ["Say what the amendment is."]
+    if item is not None and item.meeting_id != meeting.pk:
+        errors["item"] = ["This item is on another meeting's agenda."]
+    if errors:
+        raise ValidationError(errors)
+    by = actor_user(actor)
+    amendment = MinutesAmendment(meeting=meeting, agenda_item=item, text=text.strip(), created_by=by, updated_by=by)
+    amendment.full_clean()
+    amendment.save()
+    return amendment
+
+
+# --- Reminders and digests ------------------------------------------------------------------------------------
+
+
+def _role_users(*, agencies: Iterable[Agency], role: str) -> QuerySet[User]:
+    return User.objects.filter(agency__in=agencies, is_active=True, groups__name=role).distinct().order_by("pk")
+
+
+@transaction.atomic
+def research_reminders_send(*, meeting: MaracMeeting, today: date | None = None) -> int:
+    """Remind each member agency of the meeting's area that still owes research on its published agenda:
+    one email to the agency's active representatives, naming the meeting's day and the cases by reference
+    only (email is no place for names). At most one round a day; returns how many emails were sent."""
+    today = today or timezone.localdate()
+    meeting = _locked_meeting(meeting)
+    if meeting.status != MaracMeeting.Status.AGENDA_PUBLISHED or meeting.research_reminded_on == today:
+        return 0
+    items = list(meeting.agenda_items.select_related("referral__case").order_by("position", "pk"))
+    submitted: dict[int, set[int]] = {}
+    for agency_id, item_id in Research.objects.filter(
+        agenda_item__meeting=meeting, submitted_at__isnull=False
+    ).values_list("agency_id", "agenda_item_id"):
+        submitted.setdefault(agency_id, set()).add(item_id)
+    agencies = list(_marac_member_agencies(meeting.area))
+    recipients: dict[int, list[str]] = {}
+    for user in _role_users(agencies=agencies, role=Role.AGENCY_REP):
+        recipients.setdefault(user.agency_id, []).append(user.email)
+    day = timezone.localtime(meeting.starts_at)
+    sent = 0
+    for agency in agencies:
+        missing = [item for item in items if item.pk not in submitted.get(agency.pk, set())]
+        if not missing or not recipients.get(agency.pk):
+            continue
+        references = "\n".join(f"- {item.referral.case.reference}" for item in missing)
+        body = (
+            f"{agency.name} has not yet submitted research on {len(missing)} of the {len(items)} cases on the "
+            f"agenda of the {meeting.get_kind_display()} of {day:%A %d %B %Y} at {day:%H:%M}:\n\n{references}\n\n"
+            "Please record what your agency holds, or that it holds nothing, before the meeting."
+        )
+        send_mail(
+            subject=f"{meeting.get_kind_display()} research due for {day:%d %B %Y}",
+            message=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=recipients[agency.pk],
+        )
+        sent += 1
+    meeting.research_reminded_on = today
+    meeting.save(update_fields=["research_reminded_on"])
+    return sent
+
+
+def research_reminders_send_all(*, today: date | None = None) -> int:
+    """The daily job: remind agencies of research missing for every published meeting; emails sent."""
+    today = today or timezone.localdate()
+    meetings = MaracMeeting.objects.filter(status=MaracMeeting.Status.AGENDA_PUBLISHED).order_by("starts_at", "pk")
+    return sum(research_reminders_send(meeting=meeting, today=today) for meeting in meetings)
+
+
+@transaction.atomic
+def marac_actions_overdue_notify(*, today: date | None = None) -> int:
+    """The nightly job: email each active MARAC coordinator a digest of the MARAC actions of their areas
+    that have become overdue since the last run (case reference, agency and due date; no free text, which
+    could carry names). Each action is in one night's digests only; one no coordinator covers waits for
+    one. Returns how many actions were newly notified."""
+    today = today or timezone.localdate()
+    actions = list(
+        MaracAction.objects.select_for_update(of=("self",))
+        .filter(status=MaracAction.Status.OPEN, due_on__lt=today, overdue_notified_on__isnull=True)
+        .select_related("assigned_agency", "agenda_item__referral__case", "agenda_item__meeting")
+        .order_by("due_on", "pk")
+    )
+    if not actions:
+        return 0
+    coordinators = _role_users(
+        agencies=Agency.objects.filter(active=True), role=Role.MARAC_COORDINATOR
+    ).prefetch_related("agency__areas")
+    notified: set[int] = set()
+    for coordinator in coordinators:
+        areas = {area.pk for area in coordinator.agency.areas.all()}
+        theirs = [action for action in actions if action.agenda_item.meeting.area_id in areas]
+        if not theirs:
+            continue
+        lines = "\n".join(
+            f"- {action.agenda_item.referral.case.reference}: {action.assigned_agency.name}, "
+            f"due {action.due_on:%d %B %Y} (action {action.pk})"
+            for action in theirs
+        )
+        send_mail(
+            subject=f"MARAC actions overdue: {len(theirs)}",
+            message=f"These MARAC actions are now overdue:\n\n{lines}\n\nSee the chase list for the details.",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[coordinator.email],
+        )
+        notified.update(action.pk for action in theirs)
+    MaracAction.objects.filter(pk__in=notified).update(overdue_notified_on=today)
+    return len(notified)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("", include("cases.urls")),
     path("", include("referrals.urls")),
+    path("", include("marac.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

@@ -27,8 +27,9 @@ MEETING_SERVICES: dict[str, str] = {
     MeetingKind.MARAC: Referral.Service.MARAC,
     MeetingKind.MARAC_PLUS: Referral.Service.MARAC_PLUS,
 }
-# An agenda item with one of these outcomes means the referral is listed or was heard: it waits no more.
-LISTED_OR_HEARD = (AgendaItem.Outcome.PENDING, AgendaItem.Outcome.HEARD)
+# An agenda item with one of these outcomes means the referral is listed or was heard (escalated cases were
+# heard, then sent on to MARAC Plus with a referral of their own): it waits no more.
+LISTED_OR_HEARD = (AgendaItem.Outcome.PENDING, AgendaItem.Outcome.HEARD, AgendaItem.Outcome.ESCALATED)
 
 
 def schedule_in_force(*, area: Area, kind: str, on: date) -> MeetingSchedule | None:
@@ -43,7 +44,7 @@ def schedule_in_force(*, area: Area, kind: str, on: date) -> MeetingSchedule | N
 
 def agenda_waiting_referrals(*, area: Area, kind: str) -> QuerySet[Referral]:
     """Referrals of the area waiting for a meeting of that kind: received, and on no agenda item that is
-    pending or was heard (a deferred one waits again). Annotated with `has_children`."""
+    pending, was heard or escalated (a deferred one waits again). Annotated with `has_children`."""
     listed = AgendaItem.objects.filter(referral=OuterRef("pk"), outcome__in=LISTED_OR_HEARD)
     return (
         Referral.objects.filter(service=MEETING_SERVICES[kind], status=Referral.Status.RECEIVED, case__area=area)

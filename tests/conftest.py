@@ -116,6 +116,7 @@ DATA_MIGRATIONS = [
     ("referrals.migrations.0003_admin_permissions", "grant"),
     ("referrals.migrations.0005_idva_workflow_data", "forwards"),
     ("referrals.migrations.0006_safety_measure_admin_permissions", "grant"),
+    ("marac.migrations.0004_admin_permissions", "grant"),
 ]
 
 

@@ -225,7 +225,7 @@ def test_only_scheduled_future_meetings_of_the_area_take_referrals(area, coordin
 
 
 def test_only_the_areas_waiting_marac_referrals_are_listed(area, coordinator, police, meetings, time_machine):
-    """IDVA, other areas' and already listed or heard referrals stay off; a deferred one waits again."""
+    """IDVA, other areas' and already listed, heard or escalated referrals stay off; a deferred one waits again."""
     clock_at(time_machine, date(2026, 3, 24))
     police_referral(referrer=police, case=make_case(police, area=area), received_on=date(2026, 3, 20))
     marac_referral(police, AreaFactory(), received_on=date(2026, 3, 20))
@@ -235,9 +235,12 @@ def test_only_the_areas_waiting_marac_referrals_are_listed(area, coordinator, po
     AgendaItem.objects.filter(pk=heard_at(date(2026, 3, 9), deferred, area).pk).update(
         outcome="deferred", deferred_reason="Police research missing"
     )
+    escalated = marac_referral(police, area, received_on=date(2026, 3, 2))
+    AgendaItem.objects.filter(pk=heard_at(date(2026, 3, 9), escalated, area).pk).update(outcome="escalated")
 
     build = agenda_build(actor=coordinator, area=area)
 
+    # The escalated case was heard (and went on to MARAC Plus): it does not wait for MARAC again.
     assert [item.referral for item in build.placed] == [deferred]
 
 

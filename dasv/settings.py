@@ -72,7 +72,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DASV_PARTNERSHIP_NAME = env.str("DASV_PARTNERSHIP_NAME", default="Demo County DASV Partnership")
 
 # Demo data loaders run by `seed_demo`, ground floor first; each app adds its own when it has one.
-DASV_DEMO_SEEDERS = ["agencies.demo.seed", "referrals.demo.seed"]
+DASV_DEMO_SEEDERS = ["agencies.demo.seed", "referrals.demo.seed", "marac.demo.seed"]
 
 # --- The IDVA service ---------------------------------------------------------------------------------
 

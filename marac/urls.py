@@ -9,6 +9,7 @@ urlpatterns = [
     path("marac/meetings/", coordinator.meeting_list_view, name="marac-meeting-list"),
     path("marac/meetings/<int:pk>/", coordinator.meeting_detail_view, name="marac-meeting-detail"),
     path("marac/agenda/build/", coordinator.agenda_build_view, name="marac-agenda-build"),
+    path("marac/meetings/<int:pk>/reschedule/", coordinator.meeting_reschedule_view, name="marac-meeting-reschedule"),
     path("marac/meetings/<int:pk>/publish/", coordinator.agenda_publish_view, name="marac-agenda-publish"),
     path("marac/agenda-items/<int:pk>/change/", coordinator.agenda_item_change_view, name="marac-agenda-item-change"),
     path("marac/meetings/<int:pk>/research/", coordinator.research_matrix_view, name="marac-research-matrix"),

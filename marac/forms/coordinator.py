@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agencies.govuk_forms import GovukFormMixin
 from agencies.models import Area
+from cases.forms import GovukDateField
 from marac.models import MaracMeeting, MeetingKind
 from marac.rules import QUARTERS
 
@@ -214,3 +215,58 @@ class SafeLivesReturnForm(GovukFormMixin, forms.Form):
         if quarter not in QUARTERS:
             raise forms.ValidationError("Select a quarter")
         return quarter
+
+
+class MeetingRescheduleForm(GovukFormMixin, forms.Form):
+    """Move a meeting to another day and time (its agenda goes with it), or cancel it (its agenda moved to
+    another meeting first, when it has one)."""
+
+    MOVE, CANCEL = "move", "cancel"
+
+    govuk_label_size = "s"
+
+    change = forms.ChoiceField(
+        label="What do you want to do?",
+        choices=[(MOVE, "Move the meeting to another day or time"), (CANCEL, "Cancel the meeting")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what you want to do", "invalid_choice": "Select what you want to do"},
+    )
+    on = GovukDateField(label="New day", required=False, help_text="For example, 27 3 2027")
+    at = forms.TimeField(
+        label="New start time",
+        required=False,
+        help_text="For example, 10:00",
+        error_messages={"invalid": "Enter the time like 10:00"},
+        widget=forms.TimeInput(attrs={"class": "govuk-input--width-5"}, format="%H:%M"),
+    )
+    reason = forms.CharField(
+        label="Why?",
+        required=False,
+        max_length=4000,
+        help_text="Needed to cancel; kept in the meeting's history.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    move_agenda_to = forms.ModelChoiceField(
+        label="Move its agenda to",
+        queryset=MaracMeeting.objects.none(),
+        required=False,
+        empty_label="It has no agenda to move",
+        error_messages={"invalid_choice": "Select a meeting from the list"},
+    )
+
+    def __init__(self, *args: Any, meetings: QuerySet[MaracMeeting], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["move_agenda_to"]
+        field.queryset = meetings  # type: ignore[attr-defined]
+        field.label_from_instance = _meeting_label  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        change = self.cleaned_data.get("change")
+        if change == self.MOVE:
+            for name, message in (("on", "Enter the new day"), ("at", "Enter the new start time")):
+                if self.cleaned_data.get(name) is None and name not in self.errors:
+                    self.add_error(name, message)
+        if change == self.CANCEL and not (self.cleaned_data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the meeting is cancelled")
+        return self.cleaned_data

@@ -9,7 +9,7 @@ fixed number of queries whatever their length.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +35,7 @@ from marac.forms.coordinator import (
     AgendaItemChangeForm,
     CapacityOverrideForm,
     MeetingFilterForm,
+    MeetingRescheduleForm,
     SafeLivesReturnForm,
     financial_year_label,
 )
@@ -56,7 +57,9 @@ from marac.services import (
     agenda_item_remove,
     agenda_item_reorder,
     agenda_publish,
+    meeting_cancel,
     meeting_capacity_override,
+    meeting_move,
     research_reminders_send,
 )
 from referrals.views.queues import role_required
@@ -231,6 +234,44 @@ def agenda_item_change_view(request: HttpRequest, pk: int) -> HttpResponse:
         "back_link_url": reverse("marac-meeting-detail", kwargs={"pk": meeting.pk}),
     }
     return render(request, "marac/agenda_item_change.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.MARAC_COORDINATOR)
+def meeting_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a meeting to another day or time, its agenda with it; or cancel it, moving its agenda to
+    another meeting of the same MARAC."""
+    meeting = meeting_get_for(actor=request.user, pk=pk)
+    targets = (
+        meeting_list_for(actor=request.user, area=meeting.area, kind=meeting.kind, first=timezone.localdate())
+        .filter(status=MaracMeeting.Status.SCHEDULED)
+        .exclude(pk=meeting.pk)
+    )
+    form = MeetingRescheduleForm(request.POST if request.method == "POST" else None, meetings=targets)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["change"] == MeetingRescheduleForm.MOVE:
+                starts_at = timezone.make_aware(datetime.combine(data["on"], data["at"]))
+                meeting_move(actor=request.user, meeting=meeting, starts_at=starts_at, reason=data["reason"])
+                moved = meeting_when(MaracMeeting(starts_at=starts_at))
+                done = f"The meeting now starts {moved}; its agenda moved with it."
+            else:
+                meeting_cancel(
+                    actor=request.user, meeting=meeting, reason=data["reason"], move_agenda_to=data["move_agenda_to"]
+                )
+                done = "The meeting is cancelled."
+        except ValidationError as error:
+            form_add_service_errors(form, error, {"starts_at": "on"})
+        else:
+            messages.success(request, done)
+            return redirect("marac-meeting-detail", pk=meeting.pk)
+    context = {
+        "meeting": meeting,
+        "form": form,
+        "back_link_url": reverse("marac-meeting-detail", kwargs={"pk": meeting.pk}),
+    }
+    return render(request, "marac/meeting_reschedule.html", context)
 
 
 @require_http_methods(["GET", "POST"])

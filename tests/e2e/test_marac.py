@@ -111,7 +111,7 @@ def test_coordinator_publishes_police_research_minutes_and_action(ui, partnershi
 
 
 def test_coordinator_pages_for_changes_chase_list_and_return(ui, partnership_rule):
-    """The agenda item change page, the chase list and the SafeLives return pass axe."""
+    """The agenda item change page, the chase list, moving a meeting and the SafeLives return pass axe."""
     with time_machine.travel(timezone.make_aware(datetime.combine(MONDAY, time(9, 0))), tick=True):
         area = AreaFactory(name="Demo Fen", slug="demo-fen")
         service = idva_service(area)
@@ -135,6 +135,14 @@ def test_coordinator_pages_for_changes_chase_list_and_return(ui, partnership_rul
         _follow(ui, page.get_by_role("button", name="Save the change"))
         assert not AgendaItem.objects.exists()
         ui.goto("/marac/chase-list/")
+        friday = MaracMeeting.objects.filter(status="scheduled").order_by("starts_at").first()
+        page = ui.goto(f"/marac/meetings/{friday.pk}/reschedule/")
+        _choose(page, "What do you want to do?", "Move the meeting to another day or time")
+        _fill_date(page, "New day", friday.starts_at.date() + timedelta(days=3))
+        _type_into(page, "New start time", "14:00")
+        _follow(ui, page.get_by_role("button", name="Save the change"))
+        friday.refresh_from_db()
+        assert timezone.localtime(friday.starts_at).hour == 14
         page = ui.goto("/marac/returns/safelives/")
         _follow(ui, page.get_by_role("button", name="Show the figures"))
         expect(page.get_by_role("heading", level=1)).to_contain_text("SafeLives")

@@ -669,3 +669,78 @@ def test_only_the_coordinator_sends_research_reminders(marac, built, mailoutbox)
     response = _client(marac.officer).post(reverse("marac-research-matrix", kwargs={"pk": built.pk}))
     assert response.status_code == 403
     assert not mailoutbox
+
+
+# --- Moving and cancelling a meeting ---------------------------------------------------------------------
+
+
+def _reschedule_url(meeting: MaracMeeting) -> str:
+    return reverse("marac-meeting-reschedule", kwargs={"pk": meeting.pk})
+
+
+def test_coordinator_moves_a_meeting_and_its_agenda_goes_with_it(marac, built):
+    """Moving Wednesday's meeting to Thursday 14:00 keeps its agenda on it."""
+    items = set(built.agenda_items.values_list("pk", flat=True))
+    response = _client(marac.coordinator).post(
+        _reschedule_url(built),
+        {
+            "change": "move",
+            "on_day": "26",
+            "on_month": "3",
+            "on_year": "2026",
+            "at": "14:00",
+            "reason": "Room unavailable",
+        },
+    )
+    assert response.status_code == 302
+    moved = MaracMeeting.objects.get(pk=built.pk)
+    assert timezone.localtime(moved.starts_at) == datetime(2026, 3, 26, 14, 0, tzinfo=LONDON)
+    assert set(moved.agenda_items.values_list("pk", flat=True)) == items
+
+
+def test_coordinator_cancels_a_meeting_moving_its_agenda(marac, built):
+    """Cancelling Wednesday's meeting with a reason moves its cases to Friday's."""
+    friday = marac.meeting(FRIDAY)
+    MaracMeeting.objects.filter(pk=friday.pk).update(capacity=10)
+    response = _client(marac.coordinator).post(
+        _reschedule_url(built), {"change": "cancel", "reason": "Chair unwell", "move_agenda_to": friday.pk}
+    )
+    assert response.status_code == 302
+    cancelled = MaracMeeting.objects.get(pk=built.pk)
+    assert cancelled.status == MaracMeeting.Status.CANCELLED
+    assert not cancelled.agenda_items.exists()
+    assert friday.agenda_items.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({}, "change"),
+        ({"change": "move", "at": "14:00"}, "on"),
+        ({"change": "move", "on_day": "26", "on_month": "3", "on_year": "2026"}, "at"),
+        ({"change": "cancel"}, "reason"),
+        ({"change": "cancel", "reason": "Chair unwell"}, None),
+    ],
+    ids=["nothing chosen", "no day", "no time", "no reason", "agenda not moved"],
+)
+def test_bad_reschedules_say_why_and_change_nothing(marac, built, data, field):
+    """Each missing answer is named; cancelling a meeting with an agenda and nowhere to move it is refused."""
+    before = MaracMeeting.objects.values("starts_at", "status").get(pk=built.pk)
+    response = _client(marac.coordinator).post(_reschedule_url(built), data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors
+    if field:
+        assert field in form.errors
+    assert MaracMeeting.objects.values("starts_at", "status").get(pk=built.pk) == before
+
+
+@pytest.mark.parametrize("who", ["officer", "elsewhere"])
+def test_only_the_areas_coordinator_reschedules(marac, built, who):
+    """A police representative gets 403; another area's coordinator gets 404."""
+    if who == "officer":
+        user, status = marac.officer, 403
+    else:
+        user = UserFactory(agency=AgencyFactory(kind=Agency.Kind.IDVA_SERVICE), roles=[Role.MARAC_COORDINATOR])
+        status = 404
+    assert _client(user).get(_reschedule_url(built)).status_code == status

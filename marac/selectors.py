@@ -271,3 +271,12 @@ def incomplete_actions_for_meeting(*, meeting: MaracMeeting, today: date | None 
         .filter(agenda_item__meeting__area_id=meeting.area_id, agenda_item__meeting__starts_at__lt=meeting.starts_at)
         .order_by("due_on", "pk")
     )
+
+
+def meetings_to_move_to(*, actor: Actor, meeting: MaracMeeting) -> QuerySet[MaracMeeting]:
+    """Where a meeting's cases can go: the other coming, scheduled meetings of the same MARAC."""
+    return (
+        meeting_list_for(actor=actor, area=meeting.area, kind=meeting.kind, first=timezone.localdate())
+        .filter(status=MaracMeeting.Status.SCHEDULED)
+        .exclude(pk=meeting.pk)
+    )

@@ -3,6 +3,7 @@ a referral, caseloads, the triage queue, repeat-MARAC alerts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -53,21 +54,32 @@ def policy_in_force_on(day: date) -> Policy | None:
     return policy_as_rules(policy) if policy else None
 
 
+def referrals_between(
+    *, victim_id: int, perpetrator_ids: Sequence[int], service: str, up_to: date
+) -> QuerySet[Referral]:
+    """Referrals to a service for this victim with one of these perpetrators, received up to a date,
+    newest first: what repeats and repeat-MARAC alerts are decided on."""
+    return (
+        Referral.objects.filter(
+            service=service,
+            case__victim_id=victim_id,
+            case__parties__person_id__in=perpetrator_ids,
+            received_on__lte=up_to,
+        )
+        .distinct()
+        .order_by("-received_on", "-pk")
+    )
+
+
 def earlier_referral_dates(*, case: Case, service: str, up_to: date) -> list[date]:
     """Received dates of referrals to a service for the same victim and a perpetrator of this case."""
     perpetrator_ids = list(case.parties.values_list("person_id", flat=True))
     if not perpetrator_ids:
         return []
-    return list(
-        Referral.objects.filter(
-            service=service,
-            case__victim_id=case.victim_id,
-            case__parties__person_id__in=perpetrator_ids,
-            received_on__lte=up_to,
-        )
-        .values_list("received_on", flat=True)
-        .distinct()
+    referrals = referrals_between(
+        victim_id=case.victim_id, perpetrator_ids=perpetrator_ids, service=service, up_to=up_to
     )
+    return sorted({referral.received_on for referral in referrals.only("received_on")})
 
 
 def referral_list_for_case(*, actor: Actor, case: Case) -> QuerySet[Referral]:

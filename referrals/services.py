@@ -61,6 +61,7 @@ from referrals.selectors import (
     earlier_referral_dates,
     policy_in_force_on,
     referral_state,
+    referrals_between,
 )
 
 if TYPE_CHECKING:
@@ -566,14 +567,9 @@ def risk_assessment_submit(
 
 def _marac_referrals_of(*, case: Case, perpetrator_ids: Sequence[int], up_to: date) -> list[Referral]:
     return list(
-        Referral.objects.filter(
-            service=Referral.Service.MARAC,
-            case__victim_id=case.victim_id,
-            case__parties__person_id__in=perpetrator_ids,
-            received_on__lte=up_to,
+        referrals_between(
+            victim_id=case.victim_id, perpetrator_ids=perpetrator_ids, service=Referral.Service.MARAC, up_to=up_to
         )
-        .distinct()
-        .order_by("-received_on", "-pk")
     )
 
 

@@ -49,6 +49,7 @@ from marac.selectors import (
     marac_areas_for,
     meeting_get_for,
     meeting_list_for,
+    meetings_to_move_to,
     research_matrix,
 )
 from marac.services import (
@@ -190,15 +191,6 @@ def agenda_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("marac-meeting-detail", pk=meeting.pk)
 
 
-def _change_meetings(item: AgendaItem, request: HttpRequest) -> QuerySet[MaracMeeting]:
-    """The meetings an item may move to: the other coming, scheduled meetings of its MARAC."""
-    return (
-        meeting_list_for(actor=request.user, area=item.meeting.area, kind=item.meeting.kind, first=timezone.localdate())
-        .filter(status=MaracMeeting.Status.SCHEDULED)
-        .exclude(pk=item.meeting_id)
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(Role.MARAC_COORDINATOR)
 def agenda_item_change_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -206,7 +198,8 @@ def agenda_item_change_view(request: HttpRequest, pk: int) -> HttpResponse:
     item = agenda_item_get_for(actor=request.user, pk=pk)
     meeting = item.meeting
     form = AgendaItemChangeForm(
-        request.POST if request.method == "POST" else None, meetings=_change_meetings(item, request)
+        request.POST if request.method == "POST" else None,
+        meetings=meetings_to_move_to(actor=request.user, meeting=item.meeting),
     )
     if request.method == "POST" and form.is_valid():
         change = form.cleaned_data["change"]
@@ -242,11 +235,7 @@ def meeting_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a meeting to another day or time, its agenda with it; or cancel it, moving its agenda to
     another meeting of the same MARAC."""
     meeting = meeting_get_for(actor=request.user, pk=pk)
-    targets = (
-        meeting_list_for(actor=request.user, area=meeting.area, kind=meeting.kind, first=timezone.localdate())
-        .filter(status=MaracMeeting.Status.SCHEDULED)
-        .exclude(pk=meeting.pk)
-    )
+    targets = meetings_to_move_to(actor=request.user, meeting=meeting)
     form = MeetingRescheduleForm(request.POST if request.method == "POST" else None, meetings=targets)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

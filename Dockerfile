@@ -22,6 +22,7 @@ COPY audit ./audit
 COPY cases ./cases
 COPY referrals ./referrals
 COPY marac ./marac
+COPY perpetrator_panel ./perpetrator_panel
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # --- Runtime ----------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DASV_PARTNERSHIP_NAME = env.str("DASV_PARTNERSHIP_NAME", default="Demo County DASV Partnership")
 
 # Demo data loaders run by `seed_demo`, ground floor first; each app adds its own when it has one.
-DASV_DEMO_SEEDERS = ["agencies.demo.seed", "referrals.demo.seed", "marac.demo.seed"]
+DASV_DEMO_SEEDERS = ["agencies.demo.seed", "referrals.demo.seed", "marac.demo.seed", "perpetrator_panel.demo.seed"]
 
 # --- The IDVA service ---------------------------------------------------------------------------------
 
@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "cases",
     "referrals",
     "marac",
+    "perpetrator_panel",
 ]
 
 MIDDLEWARE = [
@@ -417,6 +418,10 @@ CELERY_BEAT_SCHEDULE = {
     "marac-actions-overdue-nightly": {
         "task": "marac.tasks.marac_actions_overdue_notify",
         "schedule": crontab(hour=2, minute=15),
+    },
+    "perpetrator-panel-status-nightly": {
+        "task": "perpetrator_panel.tasks.panel_statuses_recompute",
+        "schedule": crontab(hour=2, minute=30),
     },
     "marac-research-reminders-daily": {
         "task": "marac.tasks.research_reminders_send_all",

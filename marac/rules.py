@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from agencies.calendar import working_days_between
+from agencies.figures import percentage
 from referrals.rules import age_on
 
 # A case heard at MARAC this many days ago or more is listed for notice when it comes back.
@@ -210,17 +211,6 @@ class SafeLivesReturn:
     male_victims: int
     victims_aged_16_17: int
     cases_with_perpetrator_aged_17_or_under: int
-
-
-def percentage(part: int, whole: int) -> float | None:
-    """`part` as a percentage of `whole`, rounded half up to one decimal (None for a whole of 0).
-
-    Integer arithmetic, so that 1 of 16 is 6.3 and not the 6.2 that float rounding of 6.25 gives.
-    """
-    if whole == 0:
-        return None
-    tenths = (2000 * part + whole) // (2 * whole)
-    return tenths / 10
 
 
 def safelives_return(cases: Iterable[HeardCase]) -> SafeLivesReturn:

@@ -132,6 +132,10 @@ class Referral(Tracked):
         RiskAssessment, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
     )
     service = models.CharField(max_length=20, choices=Service.choices)
+    # The perpetrator referred, for a referral to the perpetrator panel (one of the case's perpetrators).
+    perpetrator = models.ForeignKey(
+        "cases.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="panel_referrals"
+    )
     referring_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_made")
     # The agency that provides the service: the IDVA service for IDVA and MARAC referrals.
     receiving_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_received")

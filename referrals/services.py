@@ -18,7 +18,7 @@ from agencies.calendar import add_working_days, bank_holidays
 from agencies.models import Agency, Role, User
 from agencies.selectors import agency_has_object_permission
 from agencies.services import object_permission_grant
-from cases.models import Case, Incident, RiskAssessment, RiskInstrument
+from cases.models import Case, Incident, Person, RiskAssessment, RiskInstrument
 from cases.rules import dash_score, risk_level
 from cases.selectors import CHANGE_CASE, VIEW_CASE, can_change_case, victim_incident_dates
 from cases.services import IncidentOutcome, incident_record, risk_assessment_errors, risk_assessment_record
@@ -135,9 +135,13 @@ def referral_create(
     referrer_job_title: str = "",
     referrer_phone: str = "",
     referrer_email: str = "",
+    perpetrator: Person | None = None,
 ) -> Referral:
     """Refer a case to a service. Whether it is a repeat is decided now, by api.md's rule, and stored;
-    the receiving agency gets access to the case (the IDVA service has it already)."""
+    the receiving agency gets access to the case (the IDVA service has it already).
+
+    A referral to the perpetrator panel names the perpetrator referred: one of the case's perpetrators
+    (the only one may be left out); other services take none."""
     if not can_change_case(actor=actor, case=case):
         raise PermissionDenied("This agency may not refer this case.")
     errors: dict[str, list[str]] = {}
@@ -150,6 +154,7 @@ def referral_create(
     unknown = [reason for reason in reasons if reason not in MaracCriterion.values]
     if unknown:
         errors["reasons"] = [f"Not a MARAC criterion: {', '.join(unknown)}."]
+    perpetrator = _referred_perpetrator(case=case, service=service, perpetrator=perpetrator, errors=errors)
     if errors:
         raise ValidationError(errors)
     receiving = _receiving_agency(service=service, actor=actor, chosen=receiving_agency)
@@ -159,6 +164,7 @@ def referral_create(
     referral = Referral(
         case=case,
         service=service,
+        perpetrator=perpetrator,
         received_on=received_on,
         risk_assessment=risk_assessment,
         reasons=list(reasons),
@@ -195,6 +201,25 @@ def referral_create(
         detail=f"From {referral.referring_agency.name}{repeat}",
     )
     return referral
+
+
+def _referred_perpetrator(
+    *, case: Case, service: str, perpetrator: Person | None, errors: dict[str, list[str]]
+) -> Person | None:
+    """The perpetrator a panel referral names (the case's only one when none is given); errors on the field."""
+    if service != Referral.Service.PERPETRATOR_PANEL:
+        if perpetrator is not None:
+            errors["perpetrator"] = ["Only a referral to the perpetrator panel names a perpetrator."]
+        return None
+    perpetrators = list(Person.objects.filter(case_parties__case=case).order_by("pk"))
+    if perpetrator is None:
+        if len(perpetrators) == 1:
+            return perpetrators[0]
+        errors["perpetrator"] = ["Choose which of the case's perpetrators is referred to the panel."]
+        return None
+    if perpetrator not in perpetrators:
+        errors["perpetrator"] = ["This person is not a perpetrator in the case."]
+    return perpetrator
 
 
 # --- The workflow ------------------------------------------------------------------------------------

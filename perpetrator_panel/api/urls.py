@@ -1,0 +1,3 @@
+"""URLs of the perpetrator panel API: panel cases, and panel actions with their steps."""
+
+urlpatterns: list = []

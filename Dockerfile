@@ -23,6 +23,7 @@ COPY cases ./cases
 COPY referrals ./referrals
 COPY marac ./marac
 COPY perpetrator_panel ./perpetrator_panel
+COPY dhr ./dhr
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # --- Runtime ----------------------------------------------------------------------------------------

@@ -72,7 +72,13 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DASV_PARTNERSHIP_NAME = env.str("DASV_PARTNERSHIP_NAME", default="Demo County DASV Partnership")
 
 # Demo data loaders run by `seed_demo`, ground floor first; each app adds its own when it has one.
-DASV_DEMO_SEEDERS = ["agencies.demo.seed", "referrals.demo.seed", "marac.demo.seed", "perpetrator_panel.demo.seed"]
+DASV_DEMO_SEEDERS = [
+    "agencies.demo.seed",
+    "referrals.demo.seed",
+    "marac.demo.seed",
+    "perpetrator_panel.demo.seed",
+    "dhr.demo.seed",
+]
 
 # --- The IDVA service ---------------------------------------------------------------------------------
 
@@ -93,6 +99,14 @@ DASV_MARAC_RESEARCH_WORKING_DAYS = env.int("DASV_MARAC_RESEARCH_WORKING_DAYS", d
 # Member agencies see the cases on a published agenda until this many days after the meeting (longer
 # while they have an open action on the case); the nightly job then takes the access away.
 DASV_MARAC_ACCESS_DAYS_AFTER = env.int("DASV_MARAC_ACCESS_DAYS_AFTER", default=30)
+
+# --- Domestic Homicide Reviews -------------------------------------------------------------------------
+
+# What the reviews are called everywhere: "dhr" (Domestic Homicide Review) or "dardr" (Domestic Abuse
+# Related Death Review, the name announced in 2024).
+DASV_REVIEW_TERMINOLOGY = env.str("DASV_REVIEW_TERMINOLOGY", default="dhr")
+if DASV_REVIEW_TERMINOLOGY not in {"dhr", "dardr"}:
+    raise ImproperlyConfigured("DASV_REVIEW_TERMINOLOGY must be dhr or dardr.")
 
 # --- Applications -----------------------------------------------------------------------------------
 
@@ -125,6 +139,7 @@ INSTALLED_APPS = [
     "referrals",
     "marac",
     "perpetrator_panel",
+    "dhr",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +177,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agencies.context_processors.partnership",
+                "dhr.terminology.terminology",
             ],
         },
     },
@@ -422,6 +438,10 @@ CELERY_BEAT_SCHEDULE = {
     "perpetrator-panel-status-nightly": {
         "task": "perpetrator_panel.tasks.panel_statuses_recompute",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "dhr-overdue-nightly": {
+        "task": "dhr.tasks.reviews_overdue_notify",
+        "schedule": crontab(hour=2, minute=45),
     },
     "marac-research-reminders-daily": {
         "task": "marac.tasks.research_reminders_send_all",

@@ -118,6 +118,7 @@ DATA_MIGRATIONS = [
     ("referrals.migrations.0006_safety_measure_admin_permissions", "grant"),
     ("marac.migrations.0004_admin_permissions", "grant"),
     ("perpetrator_panel.migrations.0002_defaults", "forwards"),
+    ("dhr.migrations.0002_defaults", "forwards"),
 ]
 
 

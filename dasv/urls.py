@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("referrals.api.urls")),
     path("marac/", include("marac.api.urls")),
     path("panel/", include("perpetrator_panel.api.urls")),
+    path("dhr/", include("dhr.api.urls")),
     # The schema is public: it describes an open-source API and holds no data.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("marac.urls")),
     path("", include("perpetrator_panel.urls")),
+    path("", include("dhr.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

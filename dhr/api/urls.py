@@ -1,0 +1,3 @@
+"""URLs of the reviews API: reviews and recommendations (with their actions)."""
+
+urlpatterns: list = []

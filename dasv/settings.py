@@ -381,6 +381,9 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "marac.models.MeetingKind",
         "MaracMeetingStatusEnum": "marac.models.MaracMeeting.Status",
         "AgendaItemOutcomeEnum": "marac.models.AgendaItem.Outcome",
+        "ReviewDecisionEnum": "dhr.models.Review.Decision",
+        "DeceasedRelationshipEnum": "dhr.models.Review.Relationship",
+        "QaFeedbackEnum": "dhr.models.QaSubmission.Feedback",
     },
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "defaultModelsExpandDepth": -1, "tryItOutEnabled": False},
 }

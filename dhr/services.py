@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -283,10 +284,13 @@ def panel_membership_set(
 def imr_request(*, actor: Actor | Any, review: Review, agency: Agency, requested_on: date, due_on: date) -> ImrRequest:
     """Ask an agency for its Individual Management Review, by a day; the agency joins the panel."""
     _require_coordinator(actor)
+    review = _locked(review)
     errors: dict[str, list[str]] = {}
     if requested_on > timezone.localdate():
         errors["requested_on"] = ["The date cannot be in the future."]
-    elif review.decision_on is None or requested_on < review.decision_on:
+    elif (
+        review.decision != Review.Decision.COMMISSION or review.decision_on is None or requested_on < review.decision_on
+    ):
         errors["requested_on"] = ["IMRs are requested once the review is commissioned."]
     if due_on < requested_on:
         errors["due_on"] = ["The IMR cannot be due before it was requested."]
@@ -418,6 +422,10 @@ def review_publish(*, actor: Actor | Any, review: Review, published_on: date, ur
         raise ValidationError({NON_FIELD_ERRORS: ["The Home Office has not accepted the report yet."]})
     if not url.strip():
         raise ValidationError({"url": ["Give the link to the published report."]})
+    try:
+        URLValidator(schemes=["http", "https"])(url.strip())
+    except ValidationError:
+        raise ValidationError({"url": ["Enter the full link, starting https://."]}) from None
     _check_day(
         published_on, field="published_on", not_before=review.stage_entered_on, before_what="the current stage began"
     )
@@ -461,10 +469,16 @@ def recommendation_update(
     _require_coordinator(actor)
     if not text.strip():
         raise ValidationError({"text": ["Enter the recommendation."]})
+    themes = list(themes)
+    # A theme retired since it was tagged may stay; it cannot be newly added.
+    kept = set(recommendation.themes.values_list("pk", flat=True))
+    inactive = [theme.name for theme in themes if not theme.active and theme.pk not in kept]
+    if inactive:
+        raise ValidationError({"themes": [f"No longer a learning theme: {', '.join(inactive)}."]})
     recommendation.text = text.strip()
     recommendation.updated_by = actor_user(actor)
     recommendation.save()
-    recommendation.themes.set(list(themes))
+    recommendation.themes.set(themes)
     return recommendation
 
 
@@ -552,10 +566,15 @@ def review_action_sign_off(*, actor: Actor | Any, action: ReviewAction, on: date
 # --- The nightly notice --------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def reviews_overdue_notify(*, today: date | None = None) -> int:
     """Nightly: email the DHR coordinators the reviews that have passed a target since they were last told
     (each target once: running it again the same day, or the next, sends nothing new). Returns how many
-    reviews were in the email. The email names the review's reference and stage, not the deceased."""
+    reviews were in the email. The email names the review's reference and stage, not the deceased.
+
+    The reviews are marked as told in the same transaction as the email is sent: if sending fails, nothing
+    is marked and the next run (or the task's retry) tells them; a run alongside waits on the marked rows
+    and then finds them told."""
     today = today or timezone.localdate()
     stages = stage_list()
     targets = stage_targets(stages)
@@ -568,15 +587,14 @@ def reviews_overdue_notify(*, today: date | None = None) -> int:
         overdue = overdue_targets(targets, review_dates(review, position[review.stage_id]), today=today)
         if not overdue:
             continue
-        key = f"{overdue[0].stage_code}:{overdue[0].due_on.isoformat()}"
+        # The latest target passed: a review already late for one target that passes another is told again.
+        latest = overdue[-1]
+        key = f"{latest.stage_code}:{latest.due_on.isoformat()}"
         if review.overdue_notified == key:
             continue
-        with transaction.atomic():
-            updated = Review.objects.filter(pk=review.pk).exclude(overdue_notified=key).update(overdue_notified=key)
+        updated = Review.objects.filter(pk=review.pk).exclude(overdue_notified=key).update(overdue_notified=key)
         if updated:
-            newly.append(
-                (review, names.get(overdue[0].stage_code, overdue[0].stage_code), overdue[0].due_on.isoformat())
-            )
+            newly.append((review, names.get(latest.stage_code, latest.stage_code), latest.due_on.isoformat()))
     if not newly:
         return 0
     recipients = list(

@@ -123,6 +123,31 @@ def test_nightly_first_contact_check_runs_on_a_real_worker(worker):
     assert contacted.referral.contact_overdue_since is None
 
 
+@pytest.mark.worker
+def test_nightly_review_deadline_notice_runs_on_a_real_worker(worker):
+    """The nightly review deadline job, run by the worker, notes a review past its decision target and not
+    one still on time; a second run sends nothing and returns 0."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dhr.models import Review
+    from dhr.tasks import reviews_overdue_notify
+    from tests.factories.dhr import dhr_coordinator, notified_review
+
+    coordinator = dhr_coordinator()
+    late = notified_review(coordinator, notified_on=timezone.localdate() - timedelta(days=70))
+    on_time = notified_review(coordinator, notified_on=timezone.localdate() - timedelta(days=3))
+    first = reviews_overdue_notify.apply_async(queue=worker).get(timeout=60)
+    second = reviews_overdue_notify.apply_async(queue=worker).get(timeout=60)
+    assert (first, second) == (1, 0)
+    late.refresh_from_db()
+    on_time.refresh_from_db()
+    assert late.overdue_notified.startswith("decision:")
+    assert on_time.overdue_notified == ""
+    assert Review.objects.filter(overdue_notified="").count() == 1
+
+
 def test_suite_runs_on_postgresql_in_ci():
     """In CI the suite must run on PostgreSQL, never silently on SQLite."""
     if os.environ.get("CI") == "true":

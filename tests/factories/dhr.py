@@ -8,8 +8,8 @@ from typing import Any
 from django.utils import timezone
 
 from agencies.models import Agency, Area, Role, User
-from dhr.models import Review
-from dhr.services import review_decide, review_notify
+from dhr.models import LearningTheme, Recommendation, Review, ReviewAction, Stage
+from dhr.services import local_approval_record, recommendation_add, review_action_add, review_decide, review_notify
 from tests.factories.agencies import AgencyFactory, AreaFactory, UserFactory
 
 
@@ -61,3 +61,38 @@ def commissioned_review(actor: User | None = None, *, decided_on: date | None = 
         on=decided_on or review.notified_on + timedelta(days=1),
         rationale="The death meets the criteria of the statutory guidance.",
     )
+
+
+def stage(code: str) -> Stage:
+    """A configured stage by its code (the defaults come from the migration)."""
+    return Stage.objects.get(code=code)
+
+
+def approved_review(actor: User | None = None, *, approved_on: date | None = None, **kwargs: Any) -> Review:
+    """A commissioned review approved locally `approved_on` (default: today), at the local approval stage."""
+    actor = actor or dhr_coordinator()
+    review = commissioned_review(actor, **kwargs)
+    return local_approval_record(actor=actor, review=review, on=approved_on or timezone.localdate())
+
+
+def recommendation_with_action(
+    actor: User,
+    review: Review,
+    *,
+    agency: Agency | None = None,
+    due_on: date | None = None,
+    themes: tuple[LearningTheme, ...] = (),
+    text: str = "Agencies ask about coercive control at every contact.",
+) -> tuple[Recommendation, ReviewAction]:
+    """A recommendation of a commissioned review with one action assigned to `agency` (default: a new
+    health agency), due `due_on` (default: in 30 days)."""
+    recommendation = recommendation_add(actor=actor, review=review, text=text, themes=themes)
+    action = review_action_add(
+        actor=actor,
+        recommendation=recommendation,
+        assigned_agency=agency or AgencyFactory(kind=Agency.Kind.HEALTH),
+        lead="Named safeguarding lead",
+        description="Train front-line staff in routine enquiry.",
+        due_on=due_on or timezone.localdate() + timedelta(days=30),
+    )
+    return recommendation, action

@@ -365,6 +365,9 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "marac.models.MeetingKind",
         "MaracMeetingStatusEnum": "marac.models.MaracMeeting.Status",
         "AgendaItemOutcomeEnum": "marac.models.AgendaItem.Outcome",
+        "PanelCaseStatusEnum": "perpetrator_panel.models.PanelCase.Status",
+        "PanelCaseReasonEnum": "perpetrator_panel.models.PanelCase.Reason",
+        "PlanItemStatusEnum": "perpetrator_panel.models.PlanItem.Status",
     },
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "defaultModelsExpandDepth": -1, "tryItOutEnabled": False},
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -339,3 +340,9 @@ class AgencyAction(Tracked):
 
     def is_overdue(self, today: Any) -> bool:
         return self.status == self.Status.OPEN and self.due_on < today
+
+    def agreed_day(self) -> date:
+        """The day the action was agreed, which nothing about it can precede: by default the local day it was
+        recorded (an action recorded at 00:30 in summer is 23:30 UTC the day before); apps that record the
+        day agreed (a meeting's, or between meetings) override it."""
+        return timezone.localdate(self.created_at)

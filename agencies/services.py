@@ -360,6 +360,5 @@ def _action_close_checks(action: AgencyAction, on: date) -> None:
 def _action_date_checks(action: AgencyAction, on: date) -> None:
     if on > timezone.localdate():
         raise ValidationError({"on": ["The date cannot be in the future."]})
-    # The local day it was agreed: an action agreed at 00:30 in summer is 23:30 UTC the day before.
-    if on < timezone.localdate(action.created_at):
+    if on < action.agreed_day():
         raise ValidationError({"on": ["The date cannot be before the action was agreed."]})

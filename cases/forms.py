@@ -1,17 +1,18 @@
-"""Forms of the case pages: finding a case, opening one, safe contact details, and a GOV.UK date input."""
+"""Forms of the case pages: finding a case, opening one, safe contact details."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 
-from agencies.govuk_forms import GovukFormMixin
+# The GOV.UK date field lives on the ground floor (agencies.govuk_forms); the many forms that import it
+# from cases.forms still can.
+from agencies.govuk_forms import GovukDateField, GovukFormMixin
 from agencies.models import Area
 from cases.models import Gender, Person, Relationship
 from cases.services import PartyInput
@@ -26,74 +27,6 @@ CASE_FLAG_CHOICES = [
     ("pregnancy", "Pregnancy"),
 ]
 _AGES_SEPARATOR = re.compile(r"[,\s]+")
-
-
-class GovukDateInput(forms.MultiWidget):
-    """GOV.UK's date input: day, month and year boxes in a fieldset (ids <id>_0, <id>_1, <id>_2).
-
-    The value is the three strings as typed, so that a wrong date is shown back as it was entered.
-    """
-
-    template_name = "cases/widgets/date_input.html"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        numeric = {"inputmode": "numeric", "spellcheck": "false"}
-        super().__init__(
-            {
-                "day": forms.TextInput(attrs=numeric),
-                "month": forms.TextInput(attrs=numeric),
-                "year": forms.TextInput(attrs=numeric),
-            },
-            attrs,
-        )
-
-    def decompress(self, value: Any) -> list[Any]:
-        if isinstance(value, date):
-            return [value.day, value.month, value.year]
-        return [None, None, None]
-
-    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
-        for subwidget, label, width in zip(
-            context["widget"]["subwidgets"], ("Day", "Month", "Year"), (2, 2, 4), strict=True
-        ):
-            subwidget["label"] = label
-            subwidget["width"] = width
-        return context
-
-
-class GovukDateField(forms.Field):
-    """A date typed into a GOV.UK date input, with GOV.UK's error messages."""
-
-    widget = GovukDateInput
-
-    def __init__(self, *, required: bool = True, **kwargs: Any) -> None:
-        given = dict(kwargs.get("error_messages") or {})
-        super().__init__(required=required, **kwargs)
-        # Django has already filled in its own "This field is required.": GOV.UK's wording replaces it
-        # unless the form gave its own.
-        if "required" not in given:
-            label = str(self.label or "The date")
-            self.error_messages["required"] = f"Enter {label[0].lower()}{label[1:]}"
-
-    def to_python(self, value: Any) -> date | None:
-        if isinstance(value, date) or value is None:
-            return value
-        parts = [str(part or "").strip() for part in value]
-        if not any(parts):
-            return None
-        label = str(self.label or "The date")
-        missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
-        if missing:
-            raise ValidationError(f"{label} must include a {' and a '.join(missing)}", code="incomplete")
-        day, month, year = parts
-        # A two-digit year is ambiguous: GOV.UK asks for all four digits.
-        if not all(part.isdigit() for part in parts) or len(year) != 4:
-            raise ValidationError(f"{label} must be a real date", code="invalid")
-        try:
-            return date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValidationError(f"{label} must be a real date", code="invalid") from None
 
 
 def form_add_service_errors(

@@ -384,6 +384,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewDecisionEnum": "dhr.models.Review.Decision",
         "DeceasedRelationshipEnum": "dhr.models.Review.Relationship",
         "QaFeedbackEnum": "dhr.models.QaSubmission.Feedback",
+        "PanelCaseStatusEnum": "perpetrator_panel.models.PanelCase.Status",
+        "PanelCaseReasonEnum": "perpetrator_panel.models.PanelCase.Reason",
+        "PlanItemStatusEnum": "perpetrator_panel.models.PlanItem.Status",
     },
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "defaultModelsExpandDepth": -1, "tryItOutEnabled": False},
 }

@@ -6,6 +6,7 @@ Who may see what is decided in perpetrator_panel.selectors; every write is a ser
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -313,3 +314,8 @@ class PanelAction(AgencyAction):
 
     class Meta(AgencyAction.Meta):
         ordering = ["due_on", "pk"]
+
+    def agreed_day(self) -> date:
+        """The day the panel agreed it (at a meeting, or between meetings), which may be before it was
+        recorded."""
+        return self.agreed_on

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.actors import actor_user
@@ -91,15 +92,18 @@ def panel_case_open(
     reasons_detail: str = "",
     referrals: Iterable[Referral] = (),
     flags: Mapping[str, bool] | None = None,
+    today: date | None = None,
 ) -> PanelCase:
     """The panel takes a perpetrator: his victims' cases, why, the entry RFGV score (on the day taken),
     the flags (derived from the case data unless given) and any agency referrals it answers. Active from
-    the day taken; one active panel case per perpetrator."""
+    the day taken; one active panel case per perpetrator. Its score now and its status are judged on
+    `today` (by default the real one; the demo's history passes the day it replays)."""
     _require_panel_member(actor, "Only a panel member opens a panel case.")
     # Lock the person so that two panel members cannot open his case twice at once.
     perpetrator = Person.objects.select_for_update(of=("self",)).get(pk=perpetrator.pk)
     errors: dict[str, list[str]] = {}
-    if opened_on > timezone.localdate():
+    today = today or timezone.localdate()
+    if opened_on > today:
         errors["opened_on"] = ["The date cannot be in the future."]
     chosen_reasons = _check_reasons(reasons, reasons_detail, errors)
     chosen_cases = _check_cases(perpetrator, cases, errors)
@@ -122,9 +126,11 @@ def panel_case_open(
     score, facts = _score(perpetrator, opened_on, rules)
     derived = derived_flags(perpetrator=perpetrator, cases=chosen_cases)
     chosen_flags = {flag: getattr(derived, flag) for flag in FLAGS} | dict(flags or {})
-    today = timezone.localdate()
-    now_score = score if opened_on == today else _score(perpetrator, today, rules)[0]
+    now_score, facts_now = (score, facts) if opened_on == today else _score(perpetrator, today, rules)
     last_incident = max((fact.occurred_on for fact in facts), default=None)
+    # The status is decided on his latest incident up to today, which for a case opened for a day past may
+    # be later than the opening.
+    last_incident_now = max((fact.occurred_on for fact in facts_now), default=None)
     by = actor_user(actor)
     panel_case = PanelCase(
         reference="",
@@ -139,7 +145,7 @@ def panel_case_open(
         score_now_on=today,
         status=PanelCase.Status.ACTIVE,
         status_changed_on=opened_on,
-        last_incident_on=last_incident,
+        last_incident_on=last_incident_now,
         created_by=by,
         updated_by=by,
         **chosen_flags,
@@ -158,7 +164,7 @@ def panel_case_open(
         score=score.total,
     )
     # A case opened for a day long past may already be inactive by the rule: the nightly job's reasoning.
-    _apply_status(panel_case, today=today, rules=rules, last_incident_on=last_incident)
+    _apply_status(panel_case, today=today, rules=rules, last_incident_on=last_incident_now)
     return panel_case
 
 
@@ -322,7 +328,11 @@ def case_review_record(
         meeting=meeting, panel_case=panel_case, defaults=values, create_defaults=values | {"created_by": by}
     )
     if meeting.status != PanelMeeting.Status.HELD:
-        PanelMeeting.objects.filter(pk=meeting.pk).update(status=PanelMeeting.Status.HELD, updated_at=timezone.now())
+        # Saved (not a queryset update) so that the change history records who marked it held.
+        locked = PanelMeeting.objects.select_for_update().get(pk=meeting.pk)
+        locked.status = PanelMeeting.Status.HELD
+        locked.updated_by = by
+        locked.save()
         meeting.status = PanelMeeting.Status.HELD
     return review
 
@@ -386,10 +396,11 @@ def panel_action_compliance_record(*, actor: Actor | Any, action: PanelAction, c
         raise PermissionDenied("Only the agency the action is assigned to, or the panel, records compliance.")
     if compliance not in PanelAction.Compliance.values:
         raise ValidationError({"compliance": ["Choose complied, partly complied, did not comply or not applicable."]})
-    PanelAction.objects.filter(pk=action.pk).update(
-        compliance=compliance, updated_by=actor_user(actor), updated_at=timezone.now()
-    )
-    action.refresh_from_db()
+    # Saved (not a queryset update) so that the change history records who changed it.
+    action = PanelAction.objects.select_for_update(of=("self",)).get(pk=action.pk)
+    action.compliance = compliance
+    action.updated_by = actor_user(actor)
+    action.save()
     return action
 
 
@@ -425,12 +436,16 @@ def _apply_status(
         )
         exit_score = rfgv_score(facts, on=on, rules=rules).total
         since = f"since {last_incident_on:%-d %B %Y}" if last_incident_on else "since the panel took the case"
-        reason = f"No incident reported to any agency for {months} months ({since})."
+        period = "1 month" if months == 1 else f"{months} months"
+        reason = f"No incident reported to any agency for {period} ({since})."
         panel_case.exited_on, panel_case.exit_score = on, exit_score
         score = exit_score
     else:
-        if PanelCase.objects.filter(perpetrator_id=panel_case.perpetrator_id, status=ACTIVE).exists():
-            # A newer panel case for him is active: that one carries the new incident.
+        others = PanelCase.objects.filter(perpetrator_id=panel_case.perpetrator_id).exclude(pk=panel_case.pk)
+        newer = Q(opened_on__gt=panel_case.opened_on) | Q(opened_on=panel_case.opened_on, pk__gt=panel_case.pk)
+        if others.filter(Q(status=ACTIVE) | newer).exists():
+            # Another panel case for him is active, or a newer one was opened (active or closed since): that
+            # one carries the new incident; only his latest panel case comes back.
             return None
         # An inactive case becomes active again only on a later incident.
         latest = last_incident_on or panel_case.opened_on
@@ -455,8 +470,11 @@ def panel_statuses_recompute(*, today: date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     rules = scoring_rules()
     run = StatusRun()
-    for pk, perpetrator_id in PanelCase.objects.order_by("pk").values_list("pk", "perpetrator_id"):
-        facts = perpetrator_incidents(person_ids=[perpetrator_id], up_to=today).get(perpetrator_id, [])
+    cases = list(PanelCase.objects.order_by("pk").values_list("pk", "perpetrator_id"))
+    # Every perpetrator's incidents in two queries, not two per case.
+    histories = perpetrator_incidents(person_ids={perpetrator_id for _, perpetrator_id in cases}, up_to=today)
+    for pk, perpetrator_id in cases:
+        facts = histories.get(perpetrator_id, [])
         last_incident = max((fact.occurred_on for fact in facts), default=None)
         score = rfgv_score(facts, on=today, rules=rules)
         with transaction.atomic():

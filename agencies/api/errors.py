@@ -1,15 +1,23 @@
-"""The one place where exceptions become API error responses: {"errors": {"<field>": [...]}}."""
+"""The one place where exceptions become API error responses: {"errors": {"<field>": [...]}}, and that
+body's schema."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NON_FIELD_ERRORS = "non_field_errors"
+
+
+class ErrorsOutputSerializer(serializers.Serializer):
+    """The API's error body: messages by field, `non_field_errors` for the request as a whole. (For the
+    schema only; DRF's metaclass takes the declared field off the class, so `.errors` is untouched.)"""
+
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 def _as_error_dict(detail: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Input, filter and output serializers of the MARAC API: meetings, agenda items, actions and research.
 
 Ids in bodies resolve only to what the caller may see (through marac.selectors); the services validate
-everything else.
+everything else. The inputs of the steps on actions are shared by every app's actions (agencies.api.actions).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 from django.http import Http404
 from rest_framework import serializers
 
+from agencies.api.actions import ActionUpdateOutputSerializer
 from agencies.models import AgencyAction, Area
 from marac.models import AgendaItem, MaracAction, MaracMeeting, MeetingKind, Research
 from marac.selectors import agenda_item_get_for, meeting_get_for
@@ -122,12 +123,6 @@ class ActionFilterSerializer(serializers.Serializer):
     )
 
 
-class ActionUpdateOutputSerializer(serializers.Serializer):
-    on = serializers.DateField(read_only=True)
-    by = serializers.CharField(read_only=True, help_text="Who wrote the note, and their agency.")
-    text = serializers.CharField(read_only=True)
-
-
 class ActionOutputSerializer(serializers.ModelSerializer):
     assigned_agency = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, help_text="The agency responsible (its slug)."
@@ -148,22 +143,6 @@ class ActionOutputSerializer(serializers.ModelSerializer):
             "updates",
         ]
         read_only_fields = fields
-
-
-class ActionUpdateInputSerializer(serializers.Serializer):
-    text = serializers.CharField(help_text="What has been done.")
-    on = serializers.DateField(required=False, help_text="Defaults to today; not in the future.")
-
-
-class ActionCompleteInputSerializer(serializers.Serializer):
-    on = serializers.DateField(help_text="The day it was done; not in the future, nor before it was agreed.")
-    note = serializers.CharField(allow_blank=True, default="")
-
-
-class ActionNotDoneInputSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=AgencyAction.NotDoneReason.choices)
-    on = serializers.DateField(help_text="The day it was found not done; not in the future.")
-    note = serializers.CharField(allow_blank=True, default="")
 
 
 # --- Research --------------------------------------------------------------------------------------

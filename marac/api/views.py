@@ -3,26 +3,22 @@ research, each starting from what the caller may see (marac.selectors)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.api.actions import ActionCompleteStepApi, ActionNotDoneStepApi, ActionUpdateStepApi, action_step_schema
 from agencies.api.base import AccessLoggedListApi, access_log_view
+from agencies.api.errors import ErrorsOutputSerializer
 from agencies.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from agencies.api.permissions import IsAgencyActor
-from agencies.services import agency_action_complete, agency_action_not_done, agency_action_update
 from marac.api.serializers import (
-    ActionCompleteInputSerializer,
     ActionFilterSerializer,
-    ActionNotDoneInputSerializer,
     ActionOutputSerializer,
-    ActionUpdateInputSerializer,
     AgendaItemFilterSerializer,
     AgendaItemOutputSerializer,
     MeetingFilterSerializer,
@@ -41,7 +37,6 @@ from marac.selectors import (
     meeting_list_for,
     research_for,
 )
-from referrals.api.serializers import ErrorsOutputSerializer
 
 # --- Meetings --------------------------------------------------------------------------------------
 
@@ -127,77 +122,26 @@ class ActionDetailApi(APIView):
         return Response(ActionOutputSerializer(action).data)
 
 
-_ACTION_STEP_RESPONSES = {
-    400: OpenApiResponse(
-        response=ErrorsOutputSerializer,
-        description="The step is refused (field errors, or `non_field_errors` when the action is no longer "
-        "open); nothing is written.",
-    ),
-    403: OpenApiResponse(
-        response=ErrorsOutputSerializer,
-        description="The caller may see the action but it is assigned to another agency (or the key only reads).",
-    ),
-    404: OpenApiResponse(response=ErrorsOutputSerializer, description="No action the caller may see."),
-}
+class _MaracActionStep:
+    """The MARAC side of the shared steps: actions the caller may see, answered in MARAC's shape."""
+
+    get_action = staticmethod(action_get_for)
+    output_serializer_class = ActionOutputSerializer
 
 
-class _ActionStepApi(APIView):
-    """One step on an action: 404 when the caller cannot see it, 403 unless the caller's agency is the one
-    it is assigned to (both before the body is read), 400 when the service refuses; answers the action."""
-
-    permission_classes = [IsAgencyActor]
-    input_serializer_class: type[serializers.Serializer]
-    take_step: Callable[..., Any]
-
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        action = action_get_for(actor=request.user, pk=pk)
-        # Responsibility stays with the assigned agency: a coordinator sees the action but does not act on it.
-        if action.assigned_agency_id != request.user.agency.pk:
-            raise PermissionDenied("Only the agency the action is assigned to may update it.")
-        serializer = self.input_serializer_class(data=request.data, context={"request": request, "view": self})
-        serializer.is_valid(raise_exception=True)
-        type(self).take_step(actor=request.user, action=action, **serializer.validated_data)
-        return Response(ActionOutputSerializer(action_get_for(actor=request.user, pk=pk)).data)
-
-
-def _action_step_schema(request: type[serializers.Serializer], description: str) -> Any:
-    return extend_schema_view(
-        post=extend_schema(
-            request=request,
-            responses={200: ActionOutputSerializer, **_ACTION_STEP_RESPONSES},
-            parameters=[IDEMPOTENCY_KEY_PARAMETER],
-            description=description,
-        )
-    )
-
-
-@_action_step_schema(ActionUpdateInputSerializer, "Adds a progress note to an open action. Answers the action.")
-class ActionUpdateApi(_ActionStepApi):
+@action_step_schema
+class ActionUpdateApi(_MaracActionStep, ActionUpdateStepApi):
     """Add a progress note to an action of the caller's agency."""
 
-    input_serializer_class = ActionUpdateInputSerializer
-    take_step = staticmethod(agency_action_update)
 
-
-@_action_step_schema(ActionCompleteInputSerializer, "Records an open action as done on `on`. Answers the action.")
-class ActionCompleteApi(_ActionStepApi):
+@action_step_schema
+class ActionCompleteApi(_MaracActionStep, ActionCompleteStepApi):
     """Record an action of the caller's agency as done."""
 
-    input_serializer_class = ActionCompleteInputSerializer
-    take_step = staticmethod(agency_action_complete)
 
-
-@_action_step_schema(
-    ActionNotDoneInputSerializer,
-    "Records an open action as not done, with why (`circumstances_changed` or `agency_did_not_act`). "
-    "Answers the action.",
-)
-class ActionNotDoneApi(_ActionStepApi):
+@action_step_schema
+class ActionNotDoneApi(_MaracActionStep, ActionNotDoneStepApi):
     """Record an action of the caller's agency as not done, with the reason."""
-
-    input_serializer_class = ActionNotDoneInputSerializer
-    take_step = staticmethod(agency_action_not_done)
 
 
 # --- Research --------------------------------------------------------------------------------------

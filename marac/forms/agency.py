@@ -1,4 +1,5 @@
-"""Forms of the member agencies' MARAC pages: research for an agenda item, and updates to an action.
+"""Forms of the member agencies' MARAC pages: research for an agenda item, and the list of actions (the forms
+that update an action are agencies.action_forms, shared with the other kinds of action).
 
 They check only that what is required is given; marac.services and agencies.services decide the rest
 (who may act, dates, states) and their errors are put back on these fields.
@@ -10,15 +11,25 @@ from typing import Any
 
 from django import forms
 
+# The action page's forms are shared with the other kinds of agency action; imported here by their old names.
+from agencies.action_forms import DONE, NOT_DONE, PROGRESS, DoneForm, NotDoneForm, ProgressForm
 from agencies.govuk_forms import GovukFormMixin
-from agencies.models import AgencyAction
-from cases.forms import GovukDateField
 from marac.models import Research
 
-DATE_HINT = "For example, 27 3 2026"
+__all__ = [
+    "DONE",
+    "NOT_DONE",
+    "PROGRESS",
+    "SAVE_DRAFT",
+    "SUBMIT",
+    "ActionFilterForm",
+    "DoneForm",
+    "NotDoneForm",
+    "ProgressForm",
+    "ResearchForm",
+]
+
 YES_NO = [("yes", "Yes"), ("no", "No")]
-# Which form of the action page was sent: the hidden `form` field of each.
-PROGRESS, DONE, NOT_DONE = "progress", "done", "not_done"
 # Which button sent the research form: the `submit` parameter.
 SAVE_DRAFT, SUBMIT = "draft", "submit"
 
@@ -78,55 +89,6 @@ class ResearchForm(GovukFormMixin, forms.Form):
             "opinion": data["opinion"] if holds else "",
             "withheld": data["withheld"] if holds else "",
         }
-
-
-class ProgressForm(GovukFormMixin, forms.Form):
-    """A progress note on an open action."""
-
-    govuk_label_size = "s"
-    prefix = "progress"
-
-    text = forms.CharField(
-        label="What has been done?",
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say what has been done"},
-    )
-
-    def service_arguments(self) -> dict[str, Any]:
-        return {"text": self.cleaned_data["text"]}
-
-
-class DoneForm(GovukFormMixin, forms.Form):
-    """The action was done, on a day."""
-
-    govuk_label_size = "s"
-    prefix = "done"
-
-    on = GovukDateField(label="Date it was done", help_text=DATE_HINT)
-    note = forms.CharField(label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def service_arguments(self) -> dict[str, Any]:
-        return {"on": self.cleaned_data["on"], "note": self.cleaned_data["note"]}
-
-
-class NotDoneForm(GovukFormMixin, forms.Form):
-    """The action was not done, and why: circumstances changed, or the agency did not act."""
-
-    govuk_label_size = "s"
-    prefix = "not_done"
-
-    reason = forms.ChoiceField(
-        label="Why was it not done?",
-        choices=AgencyAction.NotDoneReason.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select why it was not done", "invalid_choice": "Select why it was not done"},
-    )
-    on = GovukDateField(label="Date it was found not done", help_text=DATE_HINT)
-    note = forms.CharField(label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def service_arguments(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in ("reason", "on", "note")}
 
 
 class ActionFilterForm(forms.Form):

@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from agencies.models import Agency, Role, User
 from agencies.selectors import staff_list
-from cases.api.serializers import VisibleCaseField
+from cases.api.serializers import VisibleCaseField, VisiblePersonField
 from cases.instruments import DASH_CODE, EXTERNAL_GRADE_CODE
 from cases.models import RiskAssessment, RiskInstrument, RiskLevel
 from cases.selectors import instrument_get, risk_assessment_get
@@ -249,6 +249,13 @@ class ReferralInputSerializer(serializers.Serializer):
     referrer_email = serializers.EmailField(
         allow_blank=True, required=False, help_text="Defaults to the signed-in user's email."
     )
+    perpetrator = VisiblePersonField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For service `perpetrator_panel`: the person id of the perpetrator referred, one of the case's "
+        "perpetrators (needed only when the case has several). Other services take none.",
+    )
 
 
 class ReferralOutputSerializer(serializers.ModelSerializer):
@@ -263,6 +270,11 @@ class ReferralOutputSerializer(serializers.ModelSerializer):
         "perpetrators, received in the 365 days ending on `received_on` (decided when received).",
     )
     allocated_to = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The allocated IDVA's user id.")
+    perpetrator = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The person id of the perpetrator referred to the perpetrator panel; null for other services.",
+    )
     contact_overdue_since = serializers.DateField(
         read_only=True,
         allow_null=True,
@@ -275,6 +287,7 @@ class ReferralOutputSerializer(serializers.ModelSerializer):
             "id",
             "case",
             "service",
+            "perpetrator",
             "referring_agency",
             "receiving_agency",
             "referrer_name",
@@ -394,13 +407,6 @@ class ReferralFilterSerializer(serializers.Serializer):
 
 
 # --- The IDVA workflow's steps ---------------------------------------------------------------------
-
-
-class ErrorsOutputSerializer(serializers.Serializer):
-    """The API's error body: messages by field, `non_field_errors` for the request as a whole. (For the
-    schema only; DRF's metaclass takes the declared field off the class, so `.errors` is untouched.)"""
-
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 class AllocateInputSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.api.base import AccessLoggedListApi, access_log_view
+from agencies.api.errors import ErrorsOutputSerializer
 from agencies.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from agencies.api.permissions import IsAgencyActor
 from cases.api.views import IncidentBulkApi, IncidentListApi
@@ -25,7 +26,6 @@ from referrals.api.serializers import (
     CloseInputSerializer,
     ContactAttemptInputSerializer,
     EngagementInputSerializer,
-    ErrorsOutputSerializer,
     ReferralDetailOutputSerializer,
     ReferralFilterSerializer,
     ReferralInputSerializer,
@@ -141,9 +141,10 @@ class ReferralListApi(AccessLoggedListApi):
         responses={201: ReferralDetailOutputSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description="Refers a case the caller's agency may change to a service, referred by the caller's "
-        "agency. `is_repeat` is decided now and stored. 400 with field errors (nothing written) when, for "
-        "example, consent was not given and `consent_reason` is empty; 403 when the caller may only view "
-        "the case.",
+        "agency. `is_repeat` is decided now and stored. A referral to the perpetrator panel names the "
+        "`perpetrator` referred (one of the case's perpetrators; the only one when left out); other services "
+        "take none. 400 with field errors (nothing written) when, for example, consent was not given and "
+        "`consent_reason` is empty; 403 when the caller may only view the case.",
     )
     @idempotent
     def post(self, request: Request) -> Response:

@@ -148,6 +148,43 @@ def test_nightly_review_deadline_notice_runs_on_a_real_worker(worker):
     assert Review.objects.filter(overdue_notified="").count() == 1
 
 
+def test_nightly_panel_status_job_runs_on_a_real_worker(worker):
+    """The nightly perpetrator panel status job, run by the worker, closes a panel case whose last incident
+    was more than 3 months ago, on the rule's day with the exit score; a second run changes nothing."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    from dateutil.relativedelta import relativedelta
+    from django.utils import timezone
+
+    from perpetrator_panel.models import PanelCase, StatusChange
+    from perpetrator_panel.tasks import panel_statuses_recompute
+    from tests.factories.panel import open_panel_case, perpetrator_with_history
+
+    taken_on = timezone.localdate() - timedelta(days=100)
+    with time_machine.travel(
+        datetime(taken_on.year, taken_on.month, taken_on.day, 10, tzinfo=ZoneInfo("Europe/London"))
+    ):
+        perpetrator, cases = perpetrator_with_history(incidents=((0, 0), (1, 31)))
+        panel_case = open_panel_case(perpetrator=perpetrator, cases=cases)
+    first = panel_statuses_recompute.apply_async(queue=worker).get(timeout=60)
+    second = panel_statuses_recompute.apply_async(queue=worker).get(timeout=60)
+    assert first == {"deactivated": 1, "reactivated": 0, "rescored": 1}
+    assert second == {"deactivated": 0, "reactivated": 0, "rescored": 0}
+    panel_case.refresh_from_db()
+    assert panel_case.status == PanelCase.Status.INACTIVE
+    exit_day = taken_on + relativedelta(months=3)
+    assert panel_case.exited_on == exit_day
+    # On the exit day: the latest incident 89-92 days old (7 up to 91 days, else 5), 2 x 2, 1 + 1, 2 x 5.
+    recency = 7 if (exit_day - taken_on).days <= 91 else 5
+    assert panel_case.exit_score == recency + 4 + 2 + 10
+    assert list(StatusChange.objects.filter(panel_case=panel_case).values_list("status", flat=True)) == [
+        "active",
+        "inactive",
+    ]
+
+
 def test_suite_runs_on_postgresql_in_ci():
     """In CI the suite must run on PostgreSQL, never silently on SQLite."""
     if os.environ.get("CI") == "true":

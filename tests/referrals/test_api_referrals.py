@@ -35,6 +35,7 @@ REFERRAL_FIELDS = {
     "id",
     "case",
     "service",
+    "perpetrator",
     "referring_agency",
     "receiving_agency",
     "referrer_name",

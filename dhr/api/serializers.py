@@ -14,6 +14,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agencies.api.actions import ActionUpdateOutputSerializer
 from agencies.models import AgencyAction
 from cases.models import Gender
 from dhr.models import ImrRequest, LearningTheme, QaSubmission, Recommendation, Review, ReviewAction, Stage, StageEvent
@@ -298,16 +299,10 @@ class RecommendationOutputSerializer(serializers.ModelSerializer):
         return [theme.name for theme in recommendation.themes.all()]
 
 
-class ReviewActionUpdateOutputSerializer(serializers.Serializer):
-    on = serializers.DateField(read_only=True)
-    by = serializers.CharField(read_only=True, help_text="Who wrote the note, and their agency.")
-    text = serializers.CharField(read_only=True)
-
-
 class ReviewActionOutputSerializer(RecommendationActionOutputSerializer):
     review = serializers.IntegerField(source="recommendation.review_id", read_only=True, help_text="The review.")
     review_reference = serializers.CharField(source="recommendation.review.reference", read_only=True)
-    updates = ReviewActionUpdateOutputSerializer(many=True, read_only=True, help_text="Progress notes, oldest first.")
+    updates = ActionUpdateOutputSerializer(many=True, read_only=True, help_text="Progress notes, oldest first.")
 
     class Meta(RecommendationActionOutputSerializer.Meta):
         fields = [
@@ -320,22 +315,6 @@ class ReviewActionOutputSerializer(RecommendationActionOutputSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-
-class ReviewActionUpdateInputSerializer(serializers.Serializer):
-    text = serializers.CharField(help_text="What has been done.")
-    on = serializers.DateField(required=False, help_text="Defaults to today; not in the future.")
-
-
-class ReviewActionCompleteInputSerializer(serializers.Serializer):
-    on = serializers.DateField(help_text="The day it was done; not in the future, nor before it was agreed.")
-    note = serializers.CharField(allow_blank=True, default="")
-
-
-class ReviewActionNotDoneInputSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=AgencyAction.NotDoneReason.choices)
-    on = serializers.DateField(help_text="The day it was found not done; not in the future.")
-    note = serializers.CharField(allow_blank=True, default="")
 
 
 class ReviewActionEvidenceInputSerializer(serializers.Serializer):

@@ -5,32 +5,32 @@ panel agency the reviews it sits on, an owning agency its actions; anything else
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.api.actions import (
+    ActionCompleteStepApi,
+    ActionNotDoneStepApi,
+    ActionStepApi,
+    ActionUpdateStepApi,
+    action_step_schema,
+)
 from agencies.api.base import AccessLoggedListApi, access_log_view
-from agencies.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from agencies.api.permissions import IsAgencyActor
-from agencies.services import agency_action_complete, agency_action_not_done, agency_action_update
 from cases.selectors import visible_cases
 from dhr.api.serializers import (
     RecommendationFilterSerializer,
     RecommendationOutputSerializer,
-    ReviewActionCompleteInputSerializer,
     ReviewActionEvidenceInputSerializer,
     ReviewActionFilterSerializer,
-    ReviewActionNotDoneInputSerializer,
     ReviewActionOutputSerializer,
-    ReviewActionUpdateInputSerializer,
     ReviewDetailOutputSerializer,
     ReviewFilterSerializer,
     ReviewOutputSerializer,
@@ -49,7 +49,6 @@ from dhr.selectors import (
     stage_targets,
 )
 from dhr.services import review_action_evidence_record
-from referrals.api.serializers import ErrorsOutputSerializer
 
 _PANEL = Prefetch("memberships", queryset=PanelMembership.objects.select_related("agency"))
 
@@ -179,88 +178,35 @@ class ReviewActionDetailApi(APIView):
         return Response(ReviewActionOutputSerializer(action).data)
 
 
-_ACTION_STEP_RESPONSES = {
-    400: OpenApiResponse(
-        response=ErrorsOutputSerializer,
-        description="The step is refused (field errors, or `non_field_errors` when the action is no longer "
-        "open or has been signed off); nothing is written.",
-    ),
-    403: OpenApiResponse(
-        response=ErrorsOutputSerializer,
-        description="The caller may see the action but it is assigned to another agency (or the key only reads).",
-    ),
-    404: OpenApiResponse(response=ErrorsOutputSerializer, description="No action the caller may see."),
-}
+class _ReviewActionStep:
+    """The action plan's side of the shared steps: actions the caller may see, answered in the plan's shape."""
+
+    get_action = staticmethod(review_action_get)
+    output_serializer_class = ReviewActionOutputSerializer
 
 
-class _ReviewActionStepApi(APIView):
-    """One step on an action: 404 when the caller cannot see it, 403 unless the caller's agency is the one
-    it is assigned to (both before the body is read), 400 when the service refuses; answers the action.
-
-    The same shape as marac.api.views._ActionStepApi, for the action-plan actions."""
-
-    permission_classes = [IsAgencyActor]
-    input_serializer_class: type[serializers.Serializer]
-    take_step: Callable[..., Any]
-
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        action = review_action_get(actor=request.user, pk=pk)
-        # The owning agency delivers its action: a coordinator sees it, and signs it off, but does not act on it.
-        if action.assigned_agency_id != request.user.agency.pk:
-            raise PermissionDenied("Only the agency the action is assigned to may update it.")
-        serializer = self.input_serializer_class(data=request.data, context={"request": request, "view": self})
-        serializer.is_valid(raise_exception=True)
-        type(self).take_step(actor=request.user, action=action, **serializer.validated_data)
-        return Response(ReviewActionOutputSerializer(review_action_get(actor=request.user, pk=pk)).data)
-
-
-def _action_step_schema(request: type[serializers.Serializer], description: str) -> Any:
-    return extend_schema_view(
-        post=extend_schema(
-            request=request,
-            responses={200: ReviewActionOutputSerializer, **_ACTION_STEP_RESPONSES},
-            parameters=[IDEMPOTENCY_KEY_PARAMETER],
-            description=description,
-        )
-    )
-
-
-@_action_step_schema(ReviewActionUpdateInputSerializer, "Adds a progress note to an open action. Answers the action.")
-class ReviewActionUpdateApi(_ReviewActionStepApi):
+@action_step_schema
+class ReviewActionUpdateApi(_ReviewActionStep, ActionUpdateStepApi):
     """Add a progress note to an action of the caller's agency."""
 
-    input_serializer_class = ReviewActionUpdateInputSerializer
-    take_step = staticmethod(agency_action_update)
 
-
-@_action_step_schema(ReviewActionCompleteInputSerializer, "Records an open action as done on `on`. Answers the action.")
-class ReviewActionCompleteApi(_ReviewActionStepApi):
+@action_step_schema
+class ReviewActionCompleteApi(_ReviewActionStep, ActionCompleteStepApi):
     """Record an action of the caller's agency as done."""
 
-    input_serializer_class = ReviewActionCompleteInputSerializer
-    take_step = staticmethod(agency_action_complete)
 
-
-@_action_step_schema(
-    ReviewActionNotDoneInputSerializer,
-    "Records an open action as not done, with why (`circumstances_changed` or `agency_did_not_act`). "
-    "Answers the action.",
-)
-class ReviewActionNotDoneApi(_ReviewActionStepApi):
+@action_step_schema
+class ReviewActionNotDoneApi(_ReviewActionStep, ActionNotDoneStepApi):
     """Record an action of the caller's agency as not done, with the reason."""
 
-    input_serializer_class = ReviewActionNotDoneInputSerializer
-    take_step = staticmethod(agency_action_not_done)
 
-
-@_action_step_schema(
-    ReviewActionEvidenceInputSerializer,
-    "Records the evidence that the action is delivered (replacing any earlier), until the coordinator signs "
-    "it off. Answers the action.",
-)
-class ReviewActionEvidenceApi(_ReviewActionStepApi):
+@action_step_schema
+class ReviewActionEvidenceApi(_ReviewActionStep, ActionStepApi):
     """Record the evidence of an action of the caller's agency."""
 
     input_serializer_class = ReviewActionEvidenceInputSerializer
     take_step = staticmethod(review_action_evidence_record)
+    step_description = (
+        "Records the evidence that the action is delivered (replacing any earlier), until the coordinator signs "
+        "it off. Answers the action."
+    )

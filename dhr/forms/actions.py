@@ -1,10 +1,6 @@
-"""Forms of the action-plan pages: which of the agency's actions to list, the action steps (progress, done,
-not done), the evidence, and the coordinator's sign-off.
-
-ProgressForm, DoneForm and NotDoneForm are the same as the shared agencies/action_forms.py being written on
-another branch (dhr may not import marac's): when that module is merged these three, and action_step_forms,
-should be imported from it instead.
-"""
+"""Forms of the action-plan pages: which of the agency's actions to list, the evidence, and the
+coordinator's sign-off. The action steps (progress, done, not done) are the shared forms of
+agencies/action_forms.py, re-exported here for the views."""
 
 from __future__ import annotations
 
@@ -12,72 +8,33 @@ from typing import Any
 
 from django import forms
 
-from agencies.govuk_forms import GovukFormMixin
-from agencies.models import AgencyAction
-from cases.forms import GovukDateField
+from agencies.action_forms import (
+    DATE_HINT,
+    DONE,
+    NOT_DONE,
+    PROGRESS,
+    DoneForm,
+    NotDoneForm,
+    ProgressForm,
+    action_step_forms,
+)
+from agencies.govuk_forms import GovukDateField, GovukFormMixin
 
-DATE_HINT = "For example, 27 3 2026"
-# Which form of the action page was sent: the hidden `form` field of each.
-PROGRESS, DONE, NOT_DONE, EVIDENCE, SIGN_OFF = "progress", "done", "not_done", "evidence", "sign_off"
+__all__ = [
+    "DONE",
+    "NOT_DONE",
+    "PROGRESS",
+    "ActionFilterForm",
+    "DoneForm",
+    "EvidenceForm",
+    "NotDoneForm",
+    "ProgressForm",
+    "SignOffForm",
+    "action_step_forms",
+]
 
-
-class ProgressForm(GovukFormMixin, forms.Form):
-    """A progress note on an open action."""
-
-    govuk_label_size = "s"
-    prefix = "progress"
-
-    text = forms.CharField(
-        label="What has been done?",
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say what has been done"},
-    )
-
-    def service_arguments(self) -> dict[str, Any]:
-        return {"text": self.cleaned_data["text"]}
-
-
-class DoneForm(GovukFormMixin, forms.Form):
-    """The action was done, on a day."""
-
-    govuk_label_size = "s"
-    prefix = "done"
-
-    on = GovukDateField(label="Date it was done", help_text=DATE_HINT)
-    note = forms.CharField(label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def service_arguments(self) -> dict[str, Any]:
-        return {"on": self.cleaned_data["on"], "note": self.cleaned_data["note"]}
-
-
-class NotDoneForm(GovukFormMixin, forms.Form):
-    """The action was not done, and why: circumstances changed, or the agency did not act."""
-
-    govuk_label_size = "s"
-    prefix = "not_done"
-
-    reason = forms.ChoiceField(
-        label="Why was it not done?",
-        choices=AgencyAction.NotDoneReason.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select why it was not done", "invalid_choice": "Select why it was not done"},
-    )
-    on = GovukDateField(label="Date it was found not done", help_text=DATE_HINT)
-    note = forms.CharField(label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def service_arguments(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in ("reason", "on", "note")}
-
-
-def action_step_forms(data: Any, sent: str | None, *, today: Any) -> dict[str, forms.Form]:
-    """The three step forms of an action page, the one sent (by its `form` field) bound to the data."""
-    initial = {"on": today}
-    return {
-        PROGRESS: ProgressForm(data if sent == PROGRESS else None),
-        DONE: DoneForm(data if sent == DONE else None, initial=initial),
-        NOT_DONE: NotDoneForm(data if sent == NOT_DONE else None, initial=initial),
-    }
+# Which of the page's own forms was sent: the hidden `form` field of each.
+EVIDENCE, SIGN_OFF = "evidence", "sign_off"
 
 
 class EvidenceForm(GovukFormMixin, forms.Form):

@@ -14,9 +14,8 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from agencies.govuk_forms import GovukFormMixin
+from agencies.govuk_forms import GovukDateField, GovukFormMixin
 from agencies.models import Agency, Area
-from cases.forms import GovukDateField
 from cases.models import Gender
 from dhr.models import ImrRequest, LearningTheme, QaSubmission, Review, Stage
 

@@ -8,9 +8,12 @@ by its hidden `form` field (templates/includes/action_steps.html).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from agencies.govuk_forms import GovukDateField, GovukFormMixin
 from agencies.models import AgencyAction
@@ -77,3 +80,32 @@ def action_step_forms(data: Any, sent: str | None, *, today: Any) -> dict[str, f
         DONE: DoneForm(data if sent == DONE else None, initial=initial),
         NOT_DONE: NotDoneForm(data if sent == NOT_DONE else None, initial=initial),
     }
+
+
+class ActionFilterForm(forms.Form):
+    """Which of the agency's actions to list: open (the default), overdue, or all."""
+
+    OPEN, OVERDUE, ALL = "open", "overdue", "all"
+    CHOICES = [(OPEN, "Open"), (OVERDUE, "Overdue"), (ALL, "All")]
+
+    show = forms.ChoiceField(choices=CHOICES, required=False)
+
+    def chosen(self) -> str:
+        """The list asked for; open actions when none (or an unknown one) was asked for."""
+        if not self.is_valid():
+            return self.OPEN
+        return self.cleaned_data["show"] or self.OPEN
+
+
+def own_agency_actions(*, actor: Any, params: Any, list_for: Callable[..., QuerySet[Any]], today: date) -> Any:
+    """The actions a "my agency's actions" page lists, and which view was asked for: `list_for` is the app's
+    selector (it takes `actor`, and `status` or `overdue` and `today`). A coordinator's or the panel's
+    selector holds other agencies' actions too: the page is the actor's own agency's."""
+    show = ActionFilterForm(params).chosen()
+    if show == ActionFilterForm.OPEN:
+        actions = list_for(actor=actor, status=AgencyAction.Status.OPEN)
+    elif show == ActionFilterForm.OVERDUE:
+        actions = list_for(actor=actor, overdue=True, today=today)
+    else:
+        actions = list_for(actor=actor)
+    return show, actions.filter(assigned_agency=actor.agency)

@@ -13,6 +13,7 @@ from agencies.action_forms import (
     DONE,
     NOT_DONE,
     PROGRESS,
+    ActionFilterForm,
     DoneForm,
     NotDoneForm,
     ProgressForm,
@@ -65,17 +66,3 @@ class SignOffForm(GovukFormMixin, forms.Form):
 
     def service_arguments(self) -> dict[str, Any]:
         return {"on": self.cleaned_data["on"]}
-
-
-class ActionFilterForm(forms.Form):
-    """Which of the agency's actions to list."""
-
-    OPEN, OVERDUE, ALL = "open", "overdue", "all"
-
-    show = forms.ChoiceField(choices=[(OPEN, "Open"), (OVERDUE, "Overdue"), (ALL, "All")], required=False)
-
-    def chosen(self) -> str:
-        """The list asked for; open actions when none (or an unknown one) was asked for."""
-        if not self.is_valid():
-            return self.OPEN
-        return self.cleaned_data["show"] or self.OPEN

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from agencies.action_forms import own_agency_actions
 from agencies.models import AgencyAction
 from agencies.services import agency_action_complete, agency_action_not_done, agency_action_update
 from audit.models import AccessLog
@@ -55,16 +56,8 @@ def _has_a_role(request: HttpRequest) -> None:
 def agency_actions_view(request: HttpRequest) -> HttpResponse:
     """The review actions assigned to the user's agency: open (the default), overdue, or all."""
     _has_a_role(request)
-    show = ActionFilterForm(request.GET).chosen()
     today = timezone.localdate()
-    if show == ActionFilterForm.OPEN:
-        actions = review_action_list(actor=request.user, status=AgencyAction.Status.OPEN)
-    elif show == ActionFilterForm.OVERDUE:
-        actions = review_action_list(actor=request.user, overdue=True, today=today)
-    else:
-        actions = review_action_list(actor=request.user)
-    # A coordinator's list holds every review's actions: this page is their own agency's.
-    actions = actions.filter(assigned_agency=request.user.agency)  # type: ignore[union-attr]
+    show, actions = own_agency_actions(actor=request.user, params=request.GET, list_for=review_action_list, today=today)
     page = Paginator(actions, ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
     access_log_record(
         action=AccessLog.Action.LIST,

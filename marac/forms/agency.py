@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 
 # The action page's forms are shared with the other kinds of agency action; imported here by their old names.
-from agencies.action_forms import DONE, NOT_DONE, PROGRESS, DoneForm, NotDoneForm, ProgressForm
+from agencies.action_forms import DONE, NOT_DONE, PROGRESS, ActionFilterForm, DoneForm, NotDoneForm, ProgressForm
 from agencies.govuk_forms import GovukFormMixin
 from marac.models import Research
 
@@ -89,17 +89,3 @@ class ResearchForm(GovukFormMixin, forms.Form):
             "opinion": data["opinion"] if holds else "",
             "withheld": data["withheld"] if holds else "",
         }
-
-
-class ActionFilterForm(forms.Form):
-    """Which of the agency's actions to list."""
-
-    OPEN, OVERDUE, ALL = "open", "overdue", "all"
-
-    show = forms.ChoiceField(choices=[(OPEN, "Open"), (OVERDUE, "Overdue"), (ALL, "All")], required=False)
-
-    def chosen(self) -> str:
-        """The list asked for; open actions when none (or an unknown one) was asked for."""
-        if not self.is_valid():
-            return self.OPEN
-        return self.cleaned_data["show"] or self.OPEN

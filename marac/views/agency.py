@@ -23,7 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.models import AgencyAction, Role
+from agencies.action_forms import own_agency_actions
+from agencies.models import Role
 from agencies.services import agency_action_complete, agency_action_not_done, agency_action_update
 from audit.models import AccessLog
 from audit.services import access_log_record
@@ -164,17 +165,8 @@ def research_form_view(request: HttpRequest, pk: int) -> HttpResponse:
 @case_worker_required
 def agency_actions_view(request: HttpRequest) -> HttpResponse:
     """The MARAC actions assigned to the user's agency: open (the default), overdue, or all."""
-    filter_form = ActionFilterForm(request.GET)
-    show = filter_form.chosen()
     today = timezone.localdate()
-    if show == ActionFilterForm.OPEN:
-        actions = action_list_for(actor=request.user, status=AgencyAction.Status.OPEN)
-    elif show == ActionFilterForm.OVERDUE:
-        actions = action_list_for(actor=request.user, overdue=True, today=today)
-    else:
-        actions = action_list_for(actor=request.user)
-    # A coordinator's list holds the whole MARAC's actions: this page is their own agency's.
-    actions = actions.filter(assigned_agency=request.user.agency)
+    show, actions = own_agency_actions(actor=request.user, params=request.GET, list_for=action_list_for, today=today)
     page = _page(request, actions, ACTIONS_PER_PAGE)
     _log_list(request, page, model=MaracAction, filters={"show": show})
     context = {

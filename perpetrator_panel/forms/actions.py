@@ -1,5 +1,5 @@
-"""Forms of the panel action pages: which of the agency's actions to list, and the perpetrator's compliance
-with an action. A progress note, done and not done are the shared forms of agencies.action_forms.
+"""Forms of the panel action pages: the perpetrator's compliance with an action. Which actions to list, a
+progress note, done and not done are the shared forms of agencies.action_forms.
 """
 
 from __future__ import annotations
@@ -8,28 +8,16 @@ from typing import Any
 
 from django import forms
 
+from agencies.action_forms import ActionFilterForm
 from agencies.govuk_forms import GovukFormMixin
 from perpetrator_panel.models import PanelAction
+
+__all__ = ["COMPLIANCE", "NOT_APPLICABLE", "ActionFilterForm", "ComplianceForm"]
 
 # The compliance form's hidden `form` value, beside agencies.action_forms' PROGRESS, DONE and NOT_DONE.
 COMPLIANCE = "compliance"
 # "Not applicable" is stored as "": a radio needs a value that is not empty.
 NOT_APPLICABLE = "not_applicable"
-
-
-class ActionFilterForm(forms.Form):
-    """Which of the agency's panel actions to list."""
-
-    OPEN, OVERDUE, ALL = "open", "overdue", "all"
-    CHOICES = [(OPEN, "Open"), (OVERDUE, "Overdue"), (ALL, "All")]
-
-    show = forms.ChoiceField(choices=CHOICES, required=False)
-
-    def chosen(self) -> str:
-        """The list asked for; open actions when none (or an unknown one) was asked for."""
-        if not self.is_valid():
-            return self.OPEN
-        return self.cleaned_data["show"] or self.OPEN
 
 
 class ComplianceForm(GovukFormMixin, forms.Form):

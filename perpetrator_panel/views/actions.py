@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.action_forms import DONE, NOT_DONE, PROGRESS, action_step_forms
+from agencies.action_forms import DONE, NOT_DONE, PROGRESS, action_step_forms, own_agency_actions
 from agencies.services import agency_action_complete, agency_action_not_done, agency_action_update
 from audit.models import AccessLog
 from audit.services import access_log_record
@@ -46,16 +46,8 @@ def _case_worker_required(request: HttpRequest) -> None:
 def agency_actions_view(request: HttpRequest) -> HttpResponse:
     """The panel actions assigned to the user's agency: open (the default), overdue, or all."""
     _case_worker_required(request)
-    show = ActionFilterForm(request.GET).chosen()
     today = timezone.localdate()
-    if show == ActionFilterForm.OPEN:
-        actions = panel_action_list(actor=request.user, status=PanelAction.Status.OPEN)
-    elif show == ActionFilterForm.OVERDUE:
-        actions = panel_action_list(actor=request.user, overdue=True, today=today)
-    else:
-        actions = panel_action_list(actor=request.user)
-    # Panel members and the police see every panel action: this page is their own agency's.
-    actions = actions.filter(assigned_agency=request.user.agency)
+    show, actions = own_agency_actions(actor=request.user, params=request.GET, list_for=panel_action_list, today=today)
     page = Paginator(actions, ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
     access_log_record(
         action=AccessLog.Action.LIST,

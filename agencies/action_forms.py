@@ -97,6 +97,11 @@ class ActionFilterForm(forms.Form):
         return self.cleaned_data["show"] or self.OPEN
 
 
+def action_list_views() -> list[dict[str, str]]:
+    """The views of a "my agency's actions" page, for templates/includes/list_views.html."""
+    return [{"key": key, "label": label, "href": f"?show={key}"} for key, label in ActionFilterForm.CHOICES]
+
+
 def own_agency_actions(*, actor: Any, params: Any, list_for: Callable[..., QuerySet[Any]], today: date) -> Any:
     """The actions a "my agency's actions" page lists, and which view was asked for: `list_for` is the app's
     selector (it takes `actor`, and `status` or `overdue` and `today`). A coordinator's or the panel's

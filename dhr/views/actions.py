@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.action_forms import own_agency_actions
+from agencies.action_forms import action_list_views, own_agency_actions
 from agencies.models import AgencyAction
 from agencies.services import agency_action_complete, agency_action_not_done, agency_action_update
 from audit.models import AccessLog
@@ -35,7 +35,6 @@ from dhr.forms.actions import (
     NOT_DONE,
     PROGRESS,
     SIGN_OFF,
-    ActionFilterForm,
     EvidenceForm,
     SignOffForm,
     action_step_forms,
@@ -73,10 +72,7 @@ def agency_actions_view(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "show": show,
-        "views": [
-            {"key": key, "label": label, "href": f"?show={key}"}
-            for key, label in ActionFilterForm.base_fields["show"].choices  # type: ignore[attr-defined]
-        ],
+        "views": action_list_views(),
         "page": page,
         "rows": [
             {

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.action_forms import own_agency_actions
+from agencies.action_forms import action_list_views, own_agency_actions
 from agencies.models import Role
 from agencies.services import agency_action_complete, agency_action_not_done, agency_action_update
 from audit.models import AccessLog
@@ -36,7 +36,6 @@ from marac.forms.agency import (
     NOT_DONE,
     PROGRESS,
     SUBMIT,
-    ActionFilterForm,
     DoneForm,
     NotDoneForm,
     ProgressForm,
@@ -171,10 +170,7 @@ def agency_actions_view(request: HttpRequest) -> HttpResponse:
     _log_list(request, page, model=MaracAction, filters={"show": show})
     context = {
         "show": show,
-        "views": [
-            {"key": key, "label": label, "href": f"?show={key}"}
-            for key, label in ActionFilterForm.base_fields["show"].choices  # type: ignore[attr-defined]
-        ],
+        "views": action_list_views(),
         "page": page,
         "rows": [{"action": action, "overdue": action.is_overdue(today)} for action in page],
         "pagination": pagination_links(request, page),

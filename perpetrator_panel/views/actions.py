@@ -22,14 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.action_forms import DONE, NOT_DONE, PROGRESS, action_step_forms, own_agency_actions
+from agencies.action_forms import DONE, NOT_DONE, PROGRESS, action_list_views, action_step_forms, own_agency_actions
 from agencies.services import agency_action_complete, agency_action_not_done, agency_action_update
 from audit.models import AccessLog
 from audit.services import access_log_record
 from cases.forms import form_add_service_errors
 from cases.selectors import actor_works_with_cases
 from cases.views import pagination_links
-from perpetrator_panel.forms.actions import COMPLIANCE, ActionFilterForm, ComplianceForm
+from perpetrator_panel.forms.actions import COMPLIANCE, ComplianceForm
 from perpetrator_panel.models import PanelAction
 from perpetrator_panel.selectors import can_see_panel, is_panel_member, panel_action_get, panel_action_list
 from perpetrator_panel.services import panel_action_compliance_record
@@ -62,7 +62,7 @@ def agency_actions_view(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "show": show,
-        "views": [{"key": key, "label": label, "href": f"?show={key}"} for key, label in ActionFilterForm.CHOICES],
+        "views": action_list_views(),
         "page": page,
         "rows": [{"action": action, "overdue": action.is_overdue(today)} for action in page],
         "pagination": pagination_links(request, page),

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from io import StringIO
+from collections.abc import Callable
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
@@ -139,33 +136,3 @@ def restore_migration_data() -> None:
 
     for module, function in DATA_MIGRATIONS:
         getattr(import_module(module), function)(apps, None)
-
-
-# --- The full demo, seeded once ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def full_seed(django_db_setup: None, django_db_blocker: object) -> Iterator[str]:
-    """The full demo (`seed_demo`: every app's seeder) in one transaction for the whole run, rolled back when
-    it ends; its output. Seeding takes about a minute on PostgreSQL, so every app's demo tests share it:
-    the tests that use it run last (pytest_collection_modifyitems), when nothing else needs an empty
-    database."""
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            out = StringIO()
-            call_command("seed_demo", stdout=out)
-            # Every foreign key of the seed holds. On PostgreSQL this also fires the deferred checks of the
-            # half a million new rows once, here, rather than again at each test's teardown.
-            connection.check_constraints()
-            yield out.getvalue()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the tests on the shared full demo last, in their order: while its transaction is open every other
-    test would see the demo's rows."""
-    items.sort(key=lambda item: "full_seed" in getattr(item, "fixturenames", ()))

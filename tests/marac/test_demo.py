@@ -4,11 +4,13 @@ the last year research and actions."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import date, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agencies.calendar import bank_holidays
@@ -68,6 +70,21 @@ def _financial_years() -> list[tuple[date, date]]:
 
 def _members() -> list[Agency]:
     return list(Agency.objects.filter(is_marac_member=True, active=True, areas__slug="demo-county"))
+
+
+@pytest.fixture(scope="module")
+def full_seed(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The full demo seeded once for this module, rolled back when the module ends."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            out = _seed()
+            connection.check_constraints()
+            yield out
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.mark.django_db

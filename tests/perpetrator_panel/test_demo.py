@@ -3,11 +3,13 @@ reviews, actions and a status history, and agency referrals waiting on the candi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -31,6 +33,22 @@ COUNTED = (PanelMeeting, PanelAttendance, CaseReview, PanelCase, StatusChange, P
 
 def _counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+@pytest.fixture(scope="module")
+def full_seed(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The full demo (agencies, referrals, MARAC, panel) seeded once for this module, rolled back after."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            out = StringIO()
+            call_command("seed_demo", stdout=out)
+            connection.check_constraints()
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.mark.django_db

@@ -164,13 +164,14 @@ def review_list_with_progress(
     is_open: bool | None = None,
     overdue: bool | None = None,
     today: date | None = None,
+    updated_since: Any = None,
 ) -> list[tuple[Review, Progress]]:
     """Reviews with their progress; `overdue` keeps only those past (or within) their targets. Reviews are
     few (a dozen a year), so the rule runs in Python over the list: two queries in all."""
     today = today or timezone.localdate()
     targets = stage_targets(stage_list())
     rows = []
-    for review in review_list(actor=actor, stage=stage, is_open=is_open):
+    for review in review_list(actor=actor, stage=stage, is_open=is_open, updated_since=updated_since):
         progress = review_progress(review, targets=targets, today=today)
         if overdue is None or progress.is_overdue == overdue:
             rows.append((review, progress))

@@ -283,10 +283,18 @@ def candidate_detail(*, actor: Actor | Any, person_id: int, on: date | None = No
         referrals=referrals,
         former_panel_case=panel_cases[-1] if panel_cases and active is None else None,
     )
-    cases = list(
-        Case.objects.filter(parties__person=person).select_related("victim", "area").order_by("-opened_on", "-pk")
-    )
+    cases = perpetrator_cases(person_id=person.pk)
     return CandidateDetail(candidate=candidate, incidents=lines, cases=cases, active_panel_case=active, rules=rules)
+
+
+def perpetrator_cases(*, person_id: int) -> list[Case]:
+    """Every case in which the person is a perpetrator (those a panel case may link), newest first."""
+    return list(
+        Case.objects.filter(parties__person_id=person_id)
+        .select_related("victim", "area")
+        .distinct()
+        .order_by("-opened_on", "-pk")
+    )
 
 
 # --- Panel cases -----------------------------------------------------------------------------------
@@ -331,6 +339,16 @@ def panel_case_list(
 def panel_case_get(*, actor: Actor | Any, pk: int | str) -> PanelCase:
     """One panel case the actor may see, else 404."""
     return get_object_or_404(panel_case_list(actor=actor), pk=pk)
+
+
+def plan_item_get(*, actor: Actor | Any, pk: int | str) -> PlanItem:
+    """A tactical option in the plan of a panel case the actor may see, else 404."""
+    return get_object_or_404(
+        PlanItem.objects.filter(panel_case__in=panel_case_list(actor=actor).values("pk")).select_related(
+            "option", "owning_agency", "panel_case__perpetrator"
+        ),
+        pk=pk,
+    )
 
 
 @dataclass(frozen=True)

@@ -209,14 +209,25 @@ def plan_item_add(
     actor: Actor | Any,
     panel_case: PanelCase,
     option: TacticalOption,
-    owning_agency: Agency,
+    owning_agency: Agency | None,
     chosen_on: date | None = None,
     notes: str = "",
 ) -> PlanItem:
-    """Add a tactical option to a panel case's plan, owned by an agency."""
+    """Add a tactical option to a panel case's plan, owned by an agency: the one given, else the first active
+    agency of the kind that usually owns the option."""
     _require_panel_member(actor)
     chosen_on = chosen_on or timezone.localdate()
     errors: dict[str, list[str]] = {}
+    if owning_agency is None:
+        owning_agency = (
+            Agency.objects.filter(active=True, kind=option.usual_agency_kind).order_by("name", "pk").first()
+            if option.usual_agency_kind
+            else None
+        )
+        if owning_agency is None:
+            raise ValidationError(
+                {"owning_agency": ["Select the agency that owns it: no active agency is of its usual kind."]}
+            )
     if not option.active:
         errors["option"] = [f"{option.name} is no longer on the menu."]
     elif PlanItem.objects.filter(panel_case=panel_case, option=option).exists():

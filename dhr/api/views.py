@@ -92,11 +92,8 @@ class ReviewListApi(AccessLoggedListApi):
         if overdue is None:
             return review_list(actor=self.request.user, **filters).prefetch_related(_PANEL)
         # Overdue is decided by the stage rules, in Python over the (few) reviews.
-        since = filters.pop("updated_since", None)
         reviews = [
-            review
-            for review, _ in review_list_with_progress(actor=self.request.user, overdue=overdue, **filters)
-            if since is None or review.updated_at >= since
+            review for review, _ in review_list_with_progress(actor=self.request.user, overdue=overdue, **filters)
         ]
         prefetch_related_objects(reviews, _PANEL)
         return reviews

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,7 +27,6 @@ from agencies.models import Agency
 from audit.models import AccessLog
 from audit.services import access_log_record
 from cases.forms import form_add_service_errors
-from cases.models import Case
 from cases.views import pagination_links
 from perpetrator_panel.forms.cases import (
     FLAG_LABELS,
@@ -45,6 +44,8 @@ from perpetrator_panel.selectors import (
     panel_case_detail,
     panel_case_get,
     panel_case_list,
+    perpetrator_cases,
+    plan_item_get,
 )
 from perpetrator_panel.services import panel_action_create, panel_case_update, plan_item_add, plan_item_update
 from perpetrator_panel.views.candidates import panel_viewer_required, visible_case_ids
@@ -132,22 +133,12 @@ def panel_case_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "perpetrator_panel/panel_case_detail.html", context)
 
 
-def _perpetrator_cases(panel_case: PanelCase) -> list[Case]:
-    """Every case in which the panel case's perpetrator is a perpetrator (those it may link)."""
-    return list(
-        Case.objects.filter(parties__person_id=panel_case.perpetrator_id)
-        .select_related("victim")
-        .distinct()
-        .order_by("-opened_on", "-pk")
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def panel_case_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a panel case's linked cases, reasons and flags."""
     panel_case = panel_case_get(actor=request.user, pk=pk)
     _require_member(request)
-    cases = _perpetrator_cases(panel_case)
+    cases = perpetrator_cases(person_id=panel_case.perpetrator_id)
     if request.method == "POST":
         form = PanelCaseEditForm(request.POST, cases=cases)
         if form.is_valid():
@@ -176,13 +167,6 @@ def panel_case_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "perpetrator_panel/panel_case_edit.html", context)
 
 
-def _usual_agency(option: TacticalOption) -> Agency | None:
-    """The first active agency of the kind that usually owns the option (the default owner)."""
-    if not option.usual_agency_kind:
-        return None
-    return _active_agencies().filter(kind=option.usual_agency_kind).first()
-
-
 @require_http_methods(["GET", "POST"])
 def plan_item_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a tactical option to the plan, owned by the agency chosen (by default one of its usual kind)."""
@@ -198,24 +182,20 @@ def plan_item_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         option = form.chosen_option()
-        owner = form.cleaned_data["owning_agency"] or _usual_agency(option)
-        if owner is None:
-            form.add_error("owning_agency", "Select the agency that owns it: no active agency is of its usual kind")
+        try:
+            item = plan_item_add(
+                actor=request.user,
+                panel_case=panel_case,
+                option=option,
+                owning_agency=form.cleaned_data["owning_agency"],
+                chosen_on=form.cleaned_data["chosen_on"],
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
         else:
-            try:
-                plan_item_add(
-                    actor=request.user,
-                    panel_case=panel_case,
-                    option=option,
-                    owning_agency=owner,
-                    chosen_on=form.cleaned_data["chosen_on"],
-                    notes=form.cleaned_data["notes"],
-                )
-            except ValidationError as error:
-                form_add_service_errors(form, error)
-            else:
-                messages.success(request, f"{option.name} added to the plan, owned by {owner.name}.")
-                return redirect("panel-case-detail", pk=panel_case.pk)
+            messages.success(request, f"{option.name} added to the plan, owned by {item.owning_agency.name}.")
+            return redirect("panel-case-detail", pk=panel_case.pk)
     context = {
         "panel_case": panel_case,
         "form": form,
@@ -225,17 +205,10 @@ def plan_item_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "perpetrator_panel/plan_item_add.html", context)
 
 
-def _plan_item_get(request: HttpRequest, pk: int) -> PlanItem:
-    """A plan item of a panel case the user may see, else 404."""
-    item = get_object_or_404(PlanItem.objects.select_related("option", "owning_agency"), pk=pk)
-    item.panel_case = panel_case_get(actor=request.user, pk=item.panel_case_id)
-    return item
-
-
 @require_http_methods(["GET", "POST"])
 def plan_item_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Record where a tactical option stands (planned, in place, ended), with notes."""
-    item = _plan_item_get(request, pk)
+    item = plan_item_get(actor=request.user, pk=pk)
     _require_member(request)
     form = PlanItemUpdateForm(
         request.POST if request.method == "POST" else None, initial={"status": item.status, "notes": item.notes}

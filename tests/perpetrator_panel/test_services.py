@@ -725,3 +725,25 @@ def test_an_action_agreed_at_a_past_meeting_can_be_done_from_the_meeting_day(mem
     assert validation_fields(excinfo) == {"on"}
     action = agency_action_complete(actor=worker, action=action, on=ago(15))
     assert (action.status, action.completed_on) == (AgencyAction.Status.DONE, ago(15))
+
+
+def test_plan_item_without_an_owner_goes_to_an_agency_of_the_option_s_usual_kind(member, panel_case):
+    """No owning agency given: the first active agency (by name) of the kind that usually owns the option;
+    none of that kind is refused on the field, and nothing is written."""
+    AgencyFactory(kind=Agency.Kind.HOUSING, name="Zeta Homes")
+    first = AgencyFactory(kind=Agency.Kind.HOUSING, name="Alpha Homes")
+    AgencyFactory(kind=Agency.Kind.HOUSING, name="Aardvark Homes", active=False)
+    item = plan_item_add(
+        actor=member,
+        panel_case=panel_case,
+        option=an_option("Housing enforcement (tenancy action)"),
+        owning_agency=None,
+    )
+    assert item.owning_agency == first
+    Agency.objects.filter(kind=Agency.Kind.MENTAL_HEALTH).update(active=False)
+    with pytest.raises(ValidationError) as excinfo:
+        plan_item_add(
+            actor=member, panel_case=panel_case, option=an_option("Mental health assessment"), owning_agency=None
+        )
+    assert validation_fields(excinfo) == {"owning_agency"}
+    assert PlanItem.objects.filter(panel_case=panel_case).count() == 1

@@ -24,6 +24,7 @@ COPY referrals ./referrals
 COPY marac ./marac
 COPY perpetrator_panel ./perpetrator_panel
 COPY dhr ./dhr
+COPY reporting ./reporting
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # --- Runtime ----------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 #   redis-server    (command redis-server)        Debian package redis-server
 #   chromium        (command chromium)            Debian package chromium
 #   PostgreSQL 15   (initdb/pg_ctl/postgres)      Debian package postgresql-15
+#   Pango           (libpango, for WeasyPrint's   Debian packages libpango-1.0-0,
+#                    PDF exports)                  libpangoft2-1.0-0
 #
 # Quick and idempotent: when everything is present it makes no apt call.
 # When something is missing and we are root on Debian, it is installed with
@@ -71,6 +73,11 @@ check() {
         missing+=(postgresql-15)
         what+=("PostgreSQL 15 server (initdb, pg_ctl, postgres)")
     fi
+    # WeasyPrint (the reports' PDF exports) loads Pango with dlopen.
+    if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' || ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
+        missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+        what+=("Pango (libpango-1.0-0, libpangoft2-1.0-0) for PDF exports")
+    fi
     # Running the server as root needs the postgres OS user (postgresql-common).
     if [ "$(id -u)" -eq 0 ] && have_pg_server && ! id postgres >/dev/null 2>&1; then
         missing+=(postgresql-common)
@@ -80,7 +87,7 @@ check() {
 
 check
 if [ "${#missing[@]}" -eq 0 ]; then
-    log "all present: redis-server, chromium, PostgreSQL server"
+    log "all present: redis-server, chromium, PostgreSQL server, Pango"
     exit 0
 fi
 

@@ -119,6 +119,7 @@ DATA_MIGRATIONS = [
     ("marac.migrations.0004_admin_permissions", "grant"),
     ("perpetrator_panel.migrations.0002_defaults", "forwards"),
     ("dhr.migrations.0002_defaults", "forwards"),
+    ("reporting.migrations.0002_defaults", "forwards"),
 ]
 
 

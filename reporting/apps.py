@@ -1,0 +1,9 @@
+"""App configuration for reporting."""
+
+from django.apps import AppConfig
+
+
+class ReportingConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "reporting"
+    verbose_name = "Reporting"

@@ -78,6 +78,7 @@ DASV_DEMO_SEEDERS = [
     "marac.demo.seed",
     "perpetrator_panel.demo.seed",
     "dhr.demo.seed",
+    "reporting.demo.seed",
 ]
 
 # --- The IDVA service ---------------------------------------------------------------------------------
@@ -107,6 +108,18 @@ DASV_MARAC_ACCESS_DAYS_AFTER = env.int("DASV_MARAC_ACCESS_DAYS_AFTER", default=3
 DASV_REVIEW_TERMINOLOGY = env.str("DASV_REVIEW_TERMINOLOGY", default="dhr")
 if DASV_REVIEW_TERMINOLOGY not in {"dhr", "dardr"}:
     raise ImproperlyConfigured("DASV_REVIEW_TERMINOLOGY must be dhr or dardr.")
+
+# --- Reporting ---------------------------------------------------------------------------------------
+
+# The IDVA service's engagement target (the seed report: 75%), shown beside the engagement rate.
+DASV_IDVA_ENGAGEMENT_TARGET_PCT = env.float("DASV_IDVA_ENGAGEMENT_TARGET_PCT", default=75.0)
+# SafeLives' recommended MARAC volume: cases a year per 10,000 adult females (16 and over).
+DASV_MARAC_BENCHMARK_PER_10000 = env.int("DASV_MARAC_BENCHMARK_PER_10000", default=40)
+# Published outputs (the report page and exports) show counts below this as "fewer than N", with
+# secondary suppression so that no total reveals them. 0 turns suppression off.
+DASV_DISCLOSURE_THRESHOLD = env.int("DASV_DISCLOSURE_THRESHOLD", default=5)
+# How many years the trend table (incidents, crimes and rates per 1,000) goes back.
+DASV_REPORT_TREND_YEARS = env.int("DASV_REPORT_TREND_YEARS", default=8)
 
 # --- Applications -----------------------------------------------------------------------------------
 
@@ -140,6 +153,7 @@ INSTALLED_APPS = [
     "marac",
     "perpetrator_panel",
     "dhr",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -387,6 +401,8 @@ SPECTACULAR_SETTINGS = {
         "PanelCaseStatusEnum": "perpetrator_panel.models.PanelCase.Status",
         "PanelCaseReasonEnum": "perpetrator_panel.models.PanelCase.Reason",
         "PlanItemStatusEnum": "perpetrator_panel.models.PlanItem.Status",
+        "ReportRunStatusEnum": "reporting.models.ReportRun.Status",
+        "ReportRunKindEnum": "reporting.models.ReportRun.Kind",
     },
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "defaultModelsExpandDepth": -1, "tryItOutEnabled": False},
 }
@@ -409,7 +425,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+# How long (seconds) Redis waits for a task's acknowledgement before delivering it again: tasks are
+# acknowledged late, so a worker killed mid-task has its task run again after this. Keep it above the
+# longest task time limit (a shorter one would run long tasks twice); the worker test sets a few seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs are defined here, in code; the database scheduler picks them up at start.
 CELERY_BEAT_SCHEDULE = {
@@ -449,6 +468,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dhr.tasks.reviews_overdue_notify",
         "schedule": crontab(hour=2, minute=45),
     },
+    "reporting-runs-schedule-daily": {
+        "task": "reporting.tasks.report_runs_schedule_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "marac-research-reminders-daily": {
         "task": "marac.tasks.research_reminders_send_all",
         "schedule": crontab(hour=7, minute=0),
@@ -474,5 +497,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
         "django_guid": {"level": "WARNING"},
+        # WeasyPrint (PDF exports) logs every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

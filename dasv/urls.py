@@ -14,6 +14,7 @@ api_v1 = [
     path("marac/", include("marac.api.urls")),
     path("panel/", include("perpetrator_panel.api.urls")),
     path("dhr/", include("dhr.api.urls")),
+    path("reports/", include("reporting.api.urls")),
     # The schema is public: it describes an open-source API and holds no data.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", include("marac.urls")),
     path("", include("perpetrator_panel.urls")),
     path("", include("dhr.urls")),
+    path("", include("reporting.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

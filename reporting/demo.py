@@ -147,7 +147,8 @@ def seed(*, minimal: bool, stdout: TextIO) -> None:
         new += 1
     report = _last_year_report(last_year=last_year)
     stdout.write(
-        f"Demo reporting: population estimates {loaded['created']} new, {loaded['updated']} updated; "
+        f"Demo reporting: population estimates {loaded['created']} new, {loaded['updated']} updated, "
+        f"{loaded['unchanged']} unchanged; "
         f"{new} new service returns ({ServiceReturn.objects.count()} in all); {report}.\n"
     )
 

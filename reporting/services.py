@@ -292,9 +292,9 @@ def population_estimates_load(
     *, rows: Iterable[Mapping[str, Any]], actor: Actor | Any = None, line_numbers: Sequence[int] | None = None
 ) -> dict[str, int]:
     """Load population estimates (rows with area slug, year, all_ages, adult_females, source), creating or
-    updating each (area, year); how many were created and updated. All or nothing: the first bad row raises
-    a ValidationError naming its line (`line_numbers`, the rows' lines in the file; by default 2, 3... as
-    after a CSV header) and field, and nothing is written."""
+    updating each (area, year); how many were created, updated and left as they were. All or nothing: the
+    first bad row raises a ValidationError naming its line (`line_numbers`, the rows' lines in the file; by
+    default 2, 3... as after a CSV header) and field, and nothing is written."""
     user = actor_user(actor)
     areas = {area.slug: area for area in Area.objects.all()}
     checked: dict[tuple[int, int], tuple[int, PopulationEstimate]] = {}
@@ -329,7 +329,7 @@ def population_estimates_load(
             field, messages = next(iter(error.message_dict.items()))
             raise ValidationError({field: [f"Line {line}: {field}: {messages[0]}"]}) from None
         checked[area.pk, year] = (line, estimate)
-    created = updated = 0
+    created = updated = unchanged = 0
     with transaction.atomic():
         for _line, estimate in checked.values():
             existing = PopulationEstimate.objects.select_for_update().filter(area=estimate.area, year=estimate.year)
@@ -338,6 +338,13 @@ def population_estimates_load(
                 estimate.created_by = estimate.updated_by = user
                 estimate.save()
                 created += 1
+            elif (current.all_ages, current.adult_females, current.source) == (
+                estimate.all_ages,
+                estimate.adult_females,
+                estimate.source,
+            ):
+                # The same again (a second load of one file): no change, and no change history row.
+                unchanged += 1
             else:
                 current.all_ages = estimate.all_ages
                 current.adult_females = estimate.adult_females
@@ -345,4 +352,4 @@ def population_estimates_load(
                 current.updated_by = user
                 current.save()
                 updated += 1
-    return {"created": created, "updated": updated}
+    return {"created": created, "updated": updated, "unchanged": unchanged}

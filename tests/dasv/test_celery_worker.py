@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -17,65 +12,21 @@ from audit.models import AccessLog
 from audit.services import access_log_record
 from audit.tasks import access_log_verify
 from dasv.celery import app
-from tests.conftest import restore_migration_data
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+from tests.workers import new_queue, require_worker_services, start_worker, stop_worker
 
 
 @pytest.fixture
 def worker(transactional_db) -> Iterator[str]:
     """A `celery worker` subprocess on its own queue; yields the queue name."""
-    broker = os.environ.get("CELERY_BROKER_URL")
-    if not broker or connection.vendor != "postgresql":
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the worker test: it needs CELERY_BROKER_URL and PostgreSQL.")
-        pytest.skip("needs Redis (CELERY_BROKER_URL) and PostgreSQL: run it with `make test`")
-    # An earlier transactional test may have emptied what the data migrations made (role groups...).
-    restore_migration_data()
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    name = f"{queue}@localhost"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "dasv.settings"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "dasv",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "-n",
-            name,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    require_worker_services()
+    queue = new_queue()
+    process, _ = start_worker(queue)
     app.conf.task_always_eager = False
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[name], timeout=1.0):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"The Celery worker did not start (exit code {process.poll()}).")
         yield queue
     finally:
         app.conf.task_always_eager = True
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(process)
 
 
 @pytest.mark.worker

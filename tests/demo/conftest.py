@@ -11,23 +11,19 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
+
+from tests.conftest import rolled_back
 
 
 @pytest.fixture(scope="package")
 def full_seed(django_db_setup: None, django_db_blocker) -> Iterator[str]:
     """The full demo in one transaction for this package; `seed_demo`'s output."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            out = StringIO()
-            call_command("seed_demo", stdout=out)
-            # Every foreign key of the seed holds. On PostgreSQL this also fires the deferred checks of the
-            # half a million new rows once, here, rather than again at each test's teardown (which checks
-            # constraints inside a savepoint it rolls back: 6 s a test).
-            connection.check_constraints()
-            yield out.getvalue()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        # Every foreign key of the seed holds. On PostgreSQL this also fires the deferred checks of the
+        # half a million new rows once, here, rather than again at each test's teardown (which checks
+        # constraints inside a savepoint it rolls back: 6 s a test).
+        connection.check_constraints()
+        yield out.getvalue()

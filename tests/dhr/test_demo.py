@@ -10,7 +10,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from agencies import demo as agencies_demo
@@ -19,6 +19,7 @@ from agencies.models import User
 from dhr import demo as dhr_demo
 from dhr.models import ImrRequest, PanelMembership, QaSubmission, Recommendation, Review, ReviewAction, StageEvent
 from dhr.selectors import dhr_figures, review_list_with_progress
+from tests.conftest import rolled_back
 
 COUNTED = (Review, StageEvent, PanelMembership, ImrRequest, QaSubmission, Recommendation, ReviewAction)
 
@@ -40,17 +41,11 @@ def _coordinator() -> User:
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker) -> Iterator[str]:
     """The demo partnership and its reviews, seeded once for this module and rolled back when it ends."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            agencies_demo.seed(minimal=False, stdout=StringIO())
-            out = _seed_reviews()
-            connection.check_constraints()
-            yield out
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        agencies_demo.seed(minimal=False, stdout=StringIO())
+        out = _seed_reviews()
+        connection.check_constraints()
+        yield out
 
 
 @pytest.mark.django_db

@@ -150,7 +150,7 @@ def test_population_rows_are_loaded_and_existing_years_updated(tmp_path):
 
     output = _load(path)
 
-    assert "Loaded 3 population estimates (2 new, 1 updated)." in output
+    assert "Loaded 3 population estimates (2 new, 1 updated, 0 unchanged)." in output
     assert list(
         PopulationEstimate.objects.order_by("area__slug", "year").values_list(
             "area__slug", "year", "all_ages", "adult_females", "source"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from io import StringIO
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from reporting import demo as reporting_demo
 from reporting.figures import annual_report
 from reporting.models import PopulationEstimate, ReportRun, ServiceReturn
 from reporting.rules import financial_year
+from tests.conftest import rolled_back
 
 
 def _seed(*, minimal: bool = False) -> str:
@@ -34,17 +35,11 @@ def _last_year() -> int:
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker) -> Iterator[str]:
     """The demo ground floor and its reporting data, seeded once for this module and rolled back after."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            agencies_demo.seed(minimal=False, stdout=StringIO())
-            out = _seed()
-            connection.check_constraints()
-            yield out
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        agencies_demo.seed(minimal=False, stdout=StringIO())
+        out = _seed()
+        connection.check_constraints()
+        yield out
 
 
 @pytest.mark.django_db

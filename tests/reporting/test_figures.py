@@ -11,13 +11,13 @@ from dataclasses import asdict
 from datetime import date
 
 import pytest
-from django.db import transaction
 
 from marac.returns import safelives_return_for
 from reporting.figures import (
     annual_report,
 )
 from reporting.rules import financial_year, police_year
+from tests.conftest import rolled_back
 from tests.reporting.partnership import Partnership, build_partnership
 
 YEAR = financial_year(2024)  # 1 April 2024 to 31 March 2025; the previous year is 2023-24
@@ -29,14 +29,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def partnership(django_db_setup, django_db_blocker) -> Iterator[Partnership]:
     """The hand-made partnership, built once for this module (the tests only read it) and rolled back."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_partnership()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield build_partnership()
 
 
 @pytest.fixture

@@ -359,11 +359,22 @@ def test_population_estimates_are_created_and_updated():
 
     counts = population_estimates_load(rows=[_row("north", "2019", "99,500"), _row("north", "2020")])
 
-    assert counts == {"created": 1, "updated": 1}
+    assert counts == {"created": 1, "updated": 1, "unchanged": 0}
     assert list(PopulationEstimate.objects.order_by("year").values_list("year", "all_ages", "adult_females")) == [
         (2019, 99_500, 42_000),
         (2020, 100_000, 42_000),
     ]
+
+
+def test_loading_the_same_estimates_again_changes_nothing():
+    """A second load of the same rows updates nothing and adds no change history."""
+    AreaFactory(slug="north")
+    rows = [_row("north", "2019"), _row("north", "2020")]
+    population_estimates_load(rows=rows)
+    history = PopulationEstimate.history.count()
+
+    assert population_estimates_load(rows=rows) == {"created": 0, "updated": 0, "unchanged": 2}
+    assert PopulationEstimate.history.count() == history
 
 
 @pytest.mark.parametrize(

@@ -4,15 +4,11 @@ exactly once."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
-from pathlib import Path
 
 import psycopg2
 import pytest
@@ -24,12 +20,10 @@ from reporting.models import ReportRun
 from reporting.rules import parse_period
 from reporting.services import report_run_request
 from reporting.tasks import report_run_execute_task
-from tests.conftest import restore_migration_data
-from tests.dasv.test_celery_worker import _database_url
 from tests.factories.agencies import AreaFactory
 from tests.factories.reporting import PopulationEstimateFactory, report_activity
+from tests.workers import new_queue, require_worker_services, start_worker, stop_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 # A table the report reads only after its first progress step (the IDVA section is done by then): holding
 # an exclusive lock on it stops a worker mid-run, with no hook in the code under test.
 TABLE_READ_AFTER_FIRST_STEP = "marac_agendaitem"
@@ -39,67 +33,14 @@ SHORT_VISIBILITY_TIMEOUT = "3"
 pytestmark = pytest.mark.worker
 
 
-def _start_worker(queue: str, *, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    """A solo-pool `celery worker` subprocess consuming only `queue`, started and answering pings."""
-    name = f"{queue}-{uuid.uuid4().hex[:4]}@localhost"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "dasv",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "-n",
-            name,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": _database_url(),
-            "DJANGO_SETTINGS_MODULE": "dasv.settings",
-            **(env or {}),
-        },
-    )
-    deadline = time.monotonic() + 60
-    while not app.control.ping(destination=[name], timeout=1.0):
-        if process.poll() is not None or time.monotonic() > deadline:
-            _stop(process)
-            pytest.fail(f"The Celery worker did not start (exit code {process.poll()}).")
-    return process, name
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop a worker (warm shutdown), killing it if it does not stop in time; never leave one behind."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture
 def workers(transactional_db) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start workers with `workers(queue, env=...)`; every one is stopped when the test ends."""
-    broker = os.environ.get("CELERY_BROKER_URL")
-    if not broker or connection.vendor != "postgresql":
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the worker tests: they need CELERY_BROKER_URL and PostgreSQL.")
-        pytest.skip("needs Redis (CELERY_BROKER_URL) and PostgreSQL: run it with `make test`")
-    restore_migration_data()
+    require_worker_services()
     started: list[subprocess.Popen] = []
 
     def start(queue: str, *, env: dict[str, str] | None = None) -> subprocess.Popen:
-        process, _ = _start_worker(queue, env=env)
+        process, _ = start_worker(queue, env=env)
         started.append(process)
         return process
 
@@ -109,7 +50,7 @@ def workers(transactional_db) -> Iterator[Callable[..., subprocess.Popen]]:
     finally:
         app.conf.task_always_eager = True
         for process in started:
-            _stop(process)
+            stop_worker(process)
 
 
 @pytest.fixture
@@ -143,7 +84,7 @@ def test_the_annual_report_runs_on_a_real_worker(workers, to_queue):
     """Requested as the API does, the run is computed by a worker over Redis; its stored result equals the
     report computed in this process."""
     area = _the_report_area()
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    queue = new_queue()
     workers(queue)
     to_queue(queue)
 
@@ -162,7 +103,7 @@ def test_a_run_killed_mid_way_is_finished_once_by_another_worker(workers, to_que
     progress step). The task was not acknowledged: after the visibility timeout worker B receives it again,
     claims the run (a second attempt) and finishes it. One run, done once, with the in-process result."""
     area = _the_report_area()
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    queue = new_queue()
     short = {"CELERY_VISIBILITY_TIMEOUT": SHORT_VISIBILITY_TIMEOUT}
     worker_a = workers(queue, env=short)
     to_queue(queue)

@@ -55,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(messages)) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"Loaded {counts['created'] + counts['updated']} population estimates "
-                f"({counts['created']} new, {counts['updated']} updated)."
+                f"Loaded {sum(counts.values())} population estimates "
+                f"({counts['created']} new, {counts['updated']} updated, {counts['unchanged']} unchanged)."
             )
         )

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.html import escape
 
 from reporting.disclosure import display
-from reporting.exports import month_label
+from reporting.labels import month_label
 
 # GOV.UK Frontend colours.
 BLUE = "#1d70b8"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from defusedcsv import csv
@@ -21,6 +20,15 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from reporting.disclosure import display
+from reporting.labels import (
+    AGENCY_KINDS,
+    CLOSURE_OUTCOMES,
+    COLUMN_LABELS,
+    SPECIALIST_POSTS,
+    figure_label,
+    month_label,
+    words,
+)
 
 Number = int | float
 
@@ -35,123 +43,6 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 SECTION_TITLES = dict(SECTIONS)
 
-# The figures' names in words, by their path in the document. A figure missing here is still exported,
-# under its key in words.
-FIGURE_LABELS: dict[str, str] = {
-    "idva.referrals": "IDVA referrals",
-    "idva.engaged": "Referrals that engaged",
-    "idva.not_engaged": "Referrals that did not engage",
-    "idva.engagement_rate_pct": "Engagement rate",
-    "idva.engagement_target_pct": "Engagement target",
-    "idva.repeat_referrals": "Repeat referrals",
-    "idva.repeat_rate_pct": "Repeat rate",
-    "idva.closed": "Referrals closed",
-    "idva.risk_reduced_victim_view_pct": "Closures where the victim says the risk reduced",
-    "marac.cases_heard": "MARAC cases heard",
-    "marac.repeat_cases": "Repeat cases",
-    "marac.repeat_rate_pct": "Repeat rate",
-    "marac.children_in_households": "Children in the households",
-    "marac.meetings_held": "MARAC meetings held",
-    "marac.adult_females": "Adult female population (16 and over)",
-    "marac.cases_per_10000_adult_females": "Cases per 10,000 adult females",
-    "marac.benchmark_per_10000": "SafeLives benchmark per 10,000 adult females",
-    "marac.safelives.cases_discussed": "Cases discussed",
-    "marac.safelives.repeat_cases": "Repeat cases",
-    "marac.safelives.children": "Children in the households",
-    "marac.safelives.police_referrals": "Referrals from the police",
-    "marac.safelives.partner_referrals": "Referrals from partner agencies",
-    "marac.safelives.police_percentage": "Share referred by the police",
-    "marac.safelives.partner_percentage": "Share referred by partner agencies",
-    "marac.safelives.racially_minoritised_victims": "Black, Asian or racially minoritised victims",
-    "marac.safelives.lgbt_victims": "LGBT+ victims",
-    "marac.safelives.disabled_victims": "Disabled victims",
-    "marac.safelives.male_victims": "Male victims",
-    "marac.safelives.victims_aged_16_17": "Victims aged 16 or 17",
-    "marac.safelives.cases_with_perpetrator_aged_17_or_under": "Cases with a perpetrator aged 17 or under",
-    "police.incidents": "Domestic abuse incidents",
-    "police.crimes": "Domestic abuse crimes",
-    "police.population": "Population (all ages)",
-    "police.population_year": "Population estimate (mid-year)",
-    "police.incidents_per_1000": "Incidents per 1,000 population",
-    "police.crimes_per_1000": "Crimes per 1,000 population",
-    "perpetrator_panel.cases_with_actions": "Panel cases with multi-agency actions",
-    "perpetrator_panel.male_pct": "Cases with a male perpetrator",
-    "perpetrator_panel.no_fixed_abode": "Perpetrators of no fixed abode",
-    "perpetrator_panel.violence_against_parent": "Cases of violence against a parent",
-    "perpetrator_panel.stalking_pct": "Cases involving stalking",
-    "perpetrator_panel.strangulation_pct": "Cases involving strangulation",
-    "dhr.deaths_meeting_criteria": "Deaths meeting the criteria for a review",
-    "dhr.homicides": "Homicides",
-    "dhr.suicides": "Suicides",
-    "dhr.female": "Women who died",
-    "dhr.male": "Men who died",
-    "dhr.reviewed_as_child_death": "Reviewed as a child death",
-    "dhr.reviews_open": "Reviews open",
-    "dhr.recommendations": "Recommendations",
-    "dhr.actions.total": "Actions",
-    "dhr.actions.complete": "Actions complete",
-    "dhr.actions.overdue": "Actions overdue",
-}
-
-# Column headings of the breakdowns whose rows have several figures.
-COLUMN_LABELS: dict[str, str] = {
-    "cases_heard": "Cases heard",
-    "repeat_cases": "Repeat cases",
-    "children_in_households": "Children in the households",
-    "meetings_held": "Meetings held",
-    "recommendations": "Recommendations",
-    "actions_complete": "Actions complete",
-    "actions_overdue": "Actions overdue",
-}
-
-SPECIALIST_POSTS = {
-    "young_people": "Young People's IDVA",
-    "a8": "A8 IDVA",
-    "health": "Health IDVA",
-    "stalking": "Stalking and Harassment IDVA",
-    "generic": "IDVA (no specialist post)",
-    "unallocated": "Not yet allocated",
-}
-CLOSURE_OUTCOMES = {
-    "support_completed": "Support completed",
-    "not_engaged": "Did not engage",
-    "victim_withdrew": "Victim withdrew from support",
-    "moved_out_of_area": "Moved out of the area (referred on)",
-    "transferred": "Transferred to another service",
-    "other": "Other",
-}
-AGENCY_KINDS = {
-    "police": "Police",
-    "idva_service": "IDVA service",
-    "childrens_social_care": "Children's social care",
-    "adult_safeguarding": "Adult safeguarding",
-    "health": "Health",
-    "housing": "Housing",
-    "probation": "Probation",
-    "refuge": "Refuge",
-    "outreach": "Outreach",
-    "victim_hub": "Victim and Witness Hub",
-    "isva_service": "Rape Crisis / ISVA service",
-    "substance_misuse": "Substance misuse service",
-    "mental_health": "Mental health service",
-    "education": "Education",
-    "community": "Community organisation",
-    "other": "Other",
-}
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 # A service figure that is null without being suppressed failed its check (parts not adding up to it).
 WITHHELD = "withheld: its parts do not add up to it"
 
@@ -263,14 +154,14 @@ class _Builder:
 
     def figure_row(self, path: str, value: Any) -> tuple[Cell, ...]:
         previous, change = self.change_cells(path)
-        return (Cell(_figure_label(path)), self.cell(path, value), previous, change)
+        return (Cell(figure_label(path)), self.cell(path, value), previous, change)
 
     def breakdown(self, section: str, title: str, path: str, headers: tuple[str, str], label: Any = None) -> None:
         """A table of one figure per key of the breakdown at `path`."""
         values = _node(self.document, path)
         if not isinstance(values, dict) or not values:
             return
-        name = label or (lambda key: self.labels.get(key) or _words(key))
+        name = label or (lambda key: self.labels.get(key) or words(key))
         rows = tuple((Cell(name(key)), self.cell(f"{path}.{key}", value)) for key, value in values.items())
         self.tables.append(Table(section, title, BREAKDOWN, headers, rows))
 
@@ -289,7 +180,7 @@ class _Builder:
             )
             for key, inner in values.items()
         )
-        headers = (first, *(COLUMN_LABELS.get(column) or _words(column) for column in columns))
+        headers = (first, *(COLUMN_LABELS.get(column) or words(column) for column in columns))
         self.tables.append(Table(section, title, BREAKDOWN, headers, rows))
 
 
@@ -309,14 +200,14 @@ def report_tables(document: dict[str, Any], labels: Mapping[str, str] | None = N
         "Referrals by specialist post",
         "idva.by_specialist_post",
         ("Specialist post", "Referrals"),
-        label=lambda key: SPECIALIST_POSTS.get(key) or _words(key),
+        label=lambda key: SPECIALIST_POSTS.get(key) or words(key),
     )
     builder.breakdown(
         "idva",
         "Outcomes at closure",
         "idva.outcomes_at_closure",
         ("Outcome", "Referrals closed"),
-        label=lambda key: CLOSURE_OUTCOMES.get(key) or _words(key),
+        label=lambda key: CLOSURE_OUTCOMES.get(key) or words(key),
     )
     marac = document.get("marac") or {}
     builder.figures("marac", "MARAC figures", "marac", marac)
@@ -327,7 +218,7 @@ def report_tables(document: dict[str, Any], labels: Mapping[str, str] | None = N
         "SafeLives return: cases by referring agency",
         "marac.safelives.referrals_by_agency_kind",
         ("Kind of agency", "Cases"),
-        label=lambda key: AGENCY_KINDS.get(key) or _words(key),
+        label=lambda key: AGENCY_KINDS.get(key) or words(key),
     )
     builder.figures("police", "Police figures", "police", document.get("police") or {})
     _trend_table(builder)
@@ -649,27 +540,8 @@ def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float)
 
 
-def _words(key: str) -> str:
-    """A slug or code in words: "home_office_qa" -> "Home office qa"."""
-    text = key.replace("_", " ").replace("-", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
-def _figure_label(path: str) -> str:
-    return FIGURE_LABELS.get(path) or _words(path.rsplit(".", 1)[-1])
-
-
 def _metric_name(metrics: Mapping[str, Any], code: str) -> str:
-    return str((metrics.get(code) or {}).get("name") or _words(code))
-
-
-def month_label(key: str) -> str:
-    """ "2020-04" -> "April 2020"."""
-    try:
-        month = date.fromisoformat(f"{key}-01")
-    except ValueError:
-        return key
-    return f"{MONTH_NAMES[month.month - 1]} {month.year}"
+    return str((metrics.get(code) or {}).get("name") or words(code))
 
 
 def rows_by_path(rows: Iterable[Row]) -> dict[str, Row]:

@@ -8,53 +8,83 @@ reporting.disclosure; this module reads them and finds the names of agencies, po
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from agencies.models import Agency, User
+from agencies.models import Agency
 from dhr.models import Stage
-from referrals.models import Referral
 from reporting.disclosure import display
+from reporting.labels import AGENCY_KINDS, CLOSURE_OUTCOMES, SPECIALIST_POSTS, figure_label, figure_labels, month_label
 
-# Names of the figures, where the document's keys are not enough.
-SPECIALIST_POSTS = {value: label for value, label in User.SpecialistPost.choices if value}
-SPECIALIST_POSTS |= {"generic": "Generic IDVA", "unallocated": "Not yet allocated"}
-OUTCOMES = dict(Referral.ClosureOutcome.choices)
-AGENCY_KINDS = dict(Agency.Kind.choices)
-SAFELIVES = {
-    "cases_discussed": "Cases discussed",
-    "repeat_cases": "Repeat cases",
-    "children": "Children in the households",
-    "police_referrals": "Referrals from the police",
-    "partner_referrals": "Referrals from partner agencies",
-    "police_percentage": "Referrals from the police (%)",
-    "partner_percentage": "Referrals from partner agencies (%)",
-    "racially_minoritised_victims": "Victims who are Black, Asian or racially minoritised",
-    "lgbt_victims": "LGBT+ victims",
-    "disabled_victims": "Disabled victims",
-    "male_victims": "Male victims",
-    "victims_aged_16_17": "Victims aged 16 or 17",
-    "cases_with_perpetrator_aged_17_or_under": "Cases with a perpetrator aged 17 or under",
-}
-PANEL = {
-    "cases_with_actions": "Perpetrators with actions agreed by the panel",
-    "male_pct": "Male perpetrators (%)",
-    "no_fixed_abode": "Of no fixed abode",
-    "violence_against_parent": "Violence against a parent",
-    "stalking_pct": "Stalking (%)",
-    "strangulation_pct": "Strangulation (%)",
-}
-DHR = {
-    "deaths_meeting_criteria": "Deaths meeting the criteria for a review",
-    "homicides": "Homicides",
-    "suicides": "Suicides",
-    "female": "Female",
-    "male": "Male",
-    "reviewed_as_child_death": "Reviewed as a child death",
-    "reviews_open": "Reviews open",
-    "recommendations": "Recommendations",
-}
-DHR_ACTIONS = {"total": "Actions", "complete": "Actions complete", "overdue": "Actions overdue"}
+# The figures of each table, in order; their names come from reporting.labels, as the exports' do.
+SAFELIVES = figure_labels(
+    "marac.safelives",
+    (
+        "cases_discussed",
+        "repeat_cases",
+        "children",
+        "police_referrals",
+        "partner_referrals",
+        "police_percentage",
+        "partner_percentage",
+        "racially_minoritised_victims",
+        "lgbt_victims",
+        "disabled_victims",
+        "male_victims",
+        "victims_aged_16_17",
+        "cases_with_perpetrator_aged_17_or_under",
+    ),
+)
+PANEL = figure_labels(
+    "perpetrator_panel",
+    (
+        "cases_with_actions",
+        "male_pct",
+        "no_fixed_abode",
+        "violence_against_parent",
+        "stalking_pct",
+        "strangulation_pct",
+    ),
+)
+DHR = figure_labels(
+    "dhr",
+    (
+        "deaths_meeting_criteria",
+        "homicides",
+        "suicides",
+        "female",
+        "male",
+        "reviewed_as_child_death",
+        "reviews_open",
+        "recommendations",
+    ),
+)
+DHR_ACTIONS = {key: figure_label(f"dhr.actions.{key}") for key in ("total", "complete", "overdue")}
+IDVA = figure_labels(
+    "idva",
+    (
+        "referrals",
+        "engaged",
+        "not_engaged",
+        "engagement_rate_pct",
+        "repeat_referrals",
+        "repeat_rate_pct",
+        "closed",
+        "risk_reduced_victim_view_pct",
+    ),
+)
+MARAC = figure_labels(
+    "marac",
+    (
+        "cases_heard",
+        "repeat_cases",
+        "repeat_rate_pct",
+        "children_in_households",
+        "meetings_held",
+        "adult_females",
+        "cases_per_10000_adult_females",
+        "benchmark_per_10000",
+    ),
+)
 
 
 @dataclass
@@ -229,16 +259,7 @@ def tables(shown: Shown, *, agency_names: dict[str, str], stage_names: dict[str,
                 shown,
                 "IDVA service",
                 "idva",
-                {
-                    "referrals": "Referrals",
-                    "engaged": "Engaged",
-                    "not_engaged": "Did not engage",
-                    "engagement_rate_pct": "Engagement rate (%)",
-                    "repeat_referrals": "Repeat referrals",
-                    "repeat_rate_pct": "Repeat rate (%)",
-                    "closed": "Referrals closed",
-                    "risk_reduced_victim_view_pct": "Closures where the victim says the risk reduced (%)",
-                },
+                IDVA,
                 changes=True,
             )
         )
@@ -247,7 +268,7 @@ def tables(shown: Shown, *, agency_names: dict[str, str], stage_names: dict[str,
             Table(
                 "IDVA referrals by month",
                 ["Month", "Referrals"],
-                [[_month(key), shown.value(value, f"idva.by_month.{key}")] for key, value in months.items()],
+                [[month_label(key), shown.value(value, f"idva.by_month.{key}")] for key, value in months.items()],
                 id="idva-by-month",
             )
         )
@@ -277,7 +298,7 @@ def tables(shown: Shown, *, agency_names: dict[str, str], stage_names: dict[str,
                 "Outcomes of referrals closed",
                 path="idva.outcomes_at_closure",
                 heading="Outcome",
-                names=OUTCOMES,
+                names=CLOSURE_OUTCOMES,
                 column="Referrals",
             )
         )
@@ -288,16 +309,7 @@ def tables(shown: Shown, *, agency_names: dict[str, str], stage_names: dict[str,
                 shown,
                 "MARAC",
                 "marac",
-                {
-                    "cases_heard": "Cases heard",
-                    "repeat_cases": "Repeat cases",
-                    "repeat_rate_pct": "Repeat rate (%)",
-                    "children_in_households": "Children in the households",
-                    "meetings_held": "Meetings held",
-                    "adult_females": "Adult females (16 and over)",
-                    "cases_per_10000_adult_females": "Cases per 10,000 adult females",
-                    "benchmark_per_10000": "SafeLives benchmark per 10,000",
-                },
+                MARAC,
                 changes=True,
             )
         )
@@ -441,14 +453,6 @@ def services(shown: Shown) -> Table:
 def failed_checks(shown: Shown) -> list[str]:
     """The messages of the service checks that failed, for the warning above the services table."""
     return [str(check.get("message", "")) for check in shown.get("service_checks") or [] if not check.get("ok")]
-
-
-def _month(key: str) -> str:
-    try:
-        year, month = key.split("-")
-        return date(int(year), int(month), 1).strftime("%B %Y")
-    except ValueError:
-        return key
 
 
 def agency_names(document: dict[str, Any]) -> dict[str, str]:
